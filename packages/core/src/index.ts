@@ -1,0 +1,5 @@
+export * from './kinds.ts';
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './request.ts';
+export * from './zod-errors.ts';

@@ -1,0 +1,92 @@
+// The normalized generation request: one shape for every provider. Provider adapters map it to
+// their own fields and reject (with a field name) what they cannot honor.
+import { z } from 'zod';
+import { jobKinds, outputFormats } from './kinds.ts';
+
+export const cardThemes = ['midnight', 'sunrise', 'paper', 'ocean', 'forest', 'neon', 'mono'] as const;
+export type CardTheme = (typeof cardThemes)[number];
+export const cardLayouts = ['centered', 'left', 'poster'] as const;
+export const motions = ['none', 'zoom-in', 'zoom-out', 'pan-left', 'pan-right', 'pan-up', 'pan-down', 'rotate'] as const;
+export type Motion = (typeof motions)[number];
+
+const hexColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex color like #1e293b');
+
+/** Aspect ratio as "W:H" with small positive integers, e.g. 16:9. */
+export const aspectRatioSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,2}:[1-9]\d{0,2}$/, 'an aspect ratio like 16:9');
+
+export const generationParamsSchema = z
+  .object({
+    width: z.number().int().positive().max(16384).optional(),
+    height: z.number().int().positive().max(16384).optional(),
+    aspect_ratio: aspectRatioSchema.optional(),
+    format: z.enum(outputFormats).optional(),
+    seed: z.number().int().min(0).max(4294967295).optional(),
+    n: z.number().int().min(1).max(10).optional(),
+    /** Video or speech length in seconds. */
+    duration: z.number().positive().max(3600).optional(),
+    fps: z.number().int().positive().max(120).optional(),
+    motion: z.enum(motions).optional(),
+    voice: z.string().min(1).max(100).optional(),
+    /** Speech rate multiplier: 1 is normal. */
+    speed: z.number().positive().max(10).optional(),
+    negative_prompt: z.string().max(10000).optional(),
+    /** Text spoken over a video (local/motion) as its narration track. */
+    narration: z.string().min(1).max(20000).optional(),
+    theme: z.enum(cardThemes).optional(),
+    layout: z.enum(cardLayouts).optional(),
+    colors: z
+      .object({ background: hexColor.optional(), foreground: hexColor.optional(), accent: hexColor.optional() })
+      .strict()
+      .optional(),
+    /** A short label set apart from the main text, e.g. a brand or handle. */
+    brand: z.string().min(1).max(80).optional(),
+    /** Fault injection and timing for the simulated provider (ignored by real providers: rejected). */
+    simulate: z
+      .object({
+        latency_ms: z.number().int().min(0).max(600000).optional(),
+        fault: z.string().max(40).optional(),
+        fault_times: z.number().int().min(1).max(100).optional(),
+        progress_steps: z.number().int().min(0).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type GenerationParams = z.infer<typeof generationParamsSchema>;
+
+export const generationRequestSchema = z
+  .object({
+    kind: z.enum(jobKinds),
+    prompt: z.string().min(1).max(32000),
+    /** A route name or "provider/model"; the kind's default route when absent. */
+    model: z.string().min(1).max(200).optional(),
+    /** Further "provider/model" targets tried in order when the first one fails. */
+    fallbacks: z.array(z.string().min(1).max(200)).max(10).optional(),
+    params: generationParamsSchema.default({}),
+    /** Reference images, as ids of stored assets. */
+    image_asset_ids: z.array(z.string().min(1).max(100)).max(16).optional(),
+    priority: z.number().int().min(1).max(100).optional(),
+    metadata: z.record(z.string(), z.string().max(1000)).optional(),
+  })
+  .strict();
+export type GenerationRequestInput = z.input<typeof generationRequestSchema>;
+export type GenerationRequest = z.infer<typeof generationRequestSchema>;
+
+/** One provider and model a job may be sent to. */
+export interface Target {
+  provider: string;
+  model: string;
+}
+
+export function formatTarget(target: Target): string {
+  return `${target.provider}/${target.model}`;
+}
+
+/** Parses "provider/model" (the model part may itself contain slashes, as Replicate's do). */
+export function parseTarget(value: string): Target | undefined {
+  const slash = value.indexOf('/');
+  if (slash <= 0 || slash === value.length - 1) return undefined;
+  return { provider: value.slice(0, slash), model: value.slice(slash + 1) };
+}

@@ -1,0 +1,226 @@
+// The persistence interface the engine, API and CLI use. Two backends implement it with one
+// Drizzle schema: embedded PGlite (all-in-one) and PostgreSQL (fleet). One conformance suite
+// runs against both.
+import type { AttemptStatus, ErrorRecord, GenerationRequest, JobKind, JobStatus, Target } from '@mediagate/core';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  /** First characters of the key, shown so a user can tell keys apart. */
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface JobRecord {
+  id: string;
+  tenantId: string;
+  kind: JobKind;
+  status: JobStatus;
+  /** The validated request as the caller sent it. */
+  request: GenerationRequest;
+  /** Where the job may go, in order; resolved from the route at enqueue. */
+  targets: Target[];
+  /** Index into `targets` of the target currently being tried. */
+  targetIndex: number;
+  /** Provider and model that served the job (set on success). */
+  provider: string | null;
+  model: string | null;
+  /** 0–100. */
+  progress: number;
+  /** `seq` of the newest event. */
+  lastSeq: number;
+  priority: number;
+  idempotencyKey: string | null;
+  batchId: string | null;
+  metadata: Record<string, string>;
+  error: ErrorRecord | null;
+  estimatedCostUsd: number | null;
+  actualCostUsd: number | null;
+  /** Attempts that count towards the retry limit (rate-limited ones do not). */
+  attemptCount: number;
+  outputAssetIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface NewJob {
+  id: string;
+  tenantId: string;
+  kind: JobKind;
+  request: GenerationRequest;
+  targets: Target[];
+  priority?: number;
+  idempotencyKey?: string | null;
+  batchId?: string | null;
+  metadata?: Record<string, string>;
+  estimatedCostUsd?: number | null;
+}
+
+export interface AttemptRecord {
+  id: string;
+  jobId: string;
+  /** 1-based, in order of start. */
+  number: number;
+  provider: string;
+  model: string;
+  /** Id of the provider key used (never the secret); null for keyless providers. */
+  keyId: string | null;
+  status: AttemptStatus;
+  /** The provider's opaque handle for async work, stored before any waiting. */
+  operation: Json | null;
+  error: ErrorRecord | null;
+  costUsd: number | null;
+  startedAt: Date;
+  submittedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export const jobEventTypes = [
+  'queued',
+  'attempt', // an attempt started (provider, model, key id)
+  'submitted', // an async provider accepted the work
+  'progress',
+  'retrying', // an attempt failed and will be retried after a delay
+  'fallback', // moving to the next target
+  'rate_limited',
+  'cancel_requested',
+  'succeeded',
+  'failed',
+  'canceled',
+] as const;
+export type JobEventType = (typeof jobEventTypes)[number];
+
+export interface JobEvent {
+  jobId: string;
+  tenantId: string;
+  /** 1, 2, 3… per job, with no gaps. */
+  seq: number;
+  type: JobEventType;
+  data: Record<string, Json>;
+  createdAt: Date;
+}
+
+export type AssetKind = 'image' | 'video' | 'audio';
+
+export interface AssetRecord {
+  id: string;
+  tenantId: string;
+  /** The job that produced it; null for uploads. */
+  jobId: string | null;
+  sha256: string;
+  size: number;
+  mime: string;
+  kind: AssetKind;
+  width: number | null;
+  height: number | null;
+  durationMs: number | null;
+  /** Where the bytes live in the asset store. */
+  storageKey: string;
+  createdAt: Date;
+}
+
+export type NewAsset = Omit<AssetRecord, 'createdAt'>;
+
+export interface ProviderKeyRecord {
+  id: string;
+  provider: string;
+  pool: string;
+  /** The secret as stored (encrypted at rest once a secret is configured). */
+  secret: string;
+  status: 'active' | 'inactive' | 'rate_limited' | 'error';
+  limits: Record<string, number>;
+  createdAt: Date;
+}
+
+export interface JobListFilter {
+  tenantId: string;
+  status?: JobStatus;
+  kind?: JobKind;
+  /** Only jobs with id lower than this (ids sort by creation time): cursor pagination. */
+  before?: string;
+  limit: number;
+}
+
+/** Fields a state-changing event may update on the job in the same transaction. */
+export interface JobPatch {
+  status?: JobStatus;
+  progress?: number;
+  targetIndex?: number;
+  attemptCount?: number;
+  error?: ErrorRecord | null;
+}
+
+export interface Repository {
+  /** Creates the tenant if missing; returns it either way. */
+  ensureTenant(id: string, name: string): Promise<TenantRecord>;
+
+  /** Inserts the job (status queued) and its first event (seq 1, type queued) atomically. */
+  createJob(job: NewJob): Promise<{ job: JobRecord; event: JobEvent }>;
+  /** With tenantId, only that tenant's job. */
+  getJob(id: string, tenantId?: string): Promise<JobRecord | undefined>;
+  listJobs(filter: JobListFilter): Promise<JobRecord[]>;
+
+  /**
+   * Appends an event (seq = lastSeq + 1) and applies `patch` to the job in one transaction.
+   * Returns undefined, writing nothing, when the job is already terminal.
+   */
+  appendEvent(jobId: string, type: JobEventType, data: Record<string, Json>, patch?: JobPatch): Promise<JobEvent | undefined>;
+  /** Events with seq > afterSeq, in order. With tenantId, empty for another tenant's job. */
+  listEvents(jobId: string, afterSeq: number, tenantId?: string): Promise<JobEvent[]>;
+
+  /**
+   * Records a new attempt (status submitting), sets the job running (startedAt on first) and
+   * appends an `attempt` event, atomically. Undefined when the job is terminal.
+   */
+  startAttempt(input: {
+    id: string;
+    jobId: string;
+    provider: string;
+    model: string;
+    keyId: string | null;
+  }): Promise<{ attempt: AttemptRecord; event: JobEvent } | undefined>;
+  /** Stores the async handle (status pending, submittedAt) and appends a `submitted` event. */
+  markAttemptPending(attemptId: string, operation: Json): Promise<JobEvent | undefined>;
+  finishAttempt(
+    attemptId: string,
+    result: { status: Exclude<AttemptStatus, 'submitting' | 'pending'>; error?: ErrorRecord | null; costUsd?: number | null },
+  ): Promise<void>;
+  listAttempts(jobId: string): Promise<AttemptRecord[]>;
+
+  /**
+   * Terminal success: inserts the output assets, sets status succeeded, progress 100,
+   * provider/model, actual cost, finishedAt, and appends `succeeded`, atomically.
+   * Undefined (and nothing written) when the job is already terminal.
+   */
+  completeJob(
+    jobId: string,
+    result: { provider: string; model: string; assets: NewAsset[]; actualCostUsd: number | null },
+  ): Promise<{ job: JobRecord; event: JobEvent } | undefined>;
+  /** Terminal failure; undefined when already terminal. */
+  failJob(jobId: string, error: ErrorRecord): Promise<{ job: JobRecord; event: JobEvent } | undefined>;
+  /** Terminal cancel (tenant-scoped when tenantId is given); undefined when already terminal or not found. */
+  cancelJob(jobId: string, tenantId?: string): Promise<{ job: JobRecord; event: JobEvent } | undefined>;
+
+  insertAsset(asset: NewAsset): Promise<AssetRecord>;
+  getAsset(id: string, tenantId?: string): Promise<AssetRecord | undefined>;
+  listJobAssets(jobId: string): Promise<AssetRecord[]>;
+
+  upsertProviderKey(key: Omit<ProviderKeyRecord, 'createdAt'>): Promise<ProviderKeyRecord>;
+  listProviderKeys(provider?: string): Promise<ProviderKeyRecord[]>;
+
+  /** Job counts by status for a tenant (or all tenants). */
+  countJobs(tenantId?: string): Promise<Record<JobStatus, number>>;
+
+  close(): Promise<void>;
+}
