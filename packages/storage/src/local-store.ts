@@ -1,0 +1,211 @@
+// The filesystem AssetStore used by all-in-one runs: objects live at <root>/objects/<sha[0..2]>/<sha>,
+// written to <root>/tmp first and renamed into place, so a crash never leaves a partial object.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError } from '@mediagate/core';
+import type { AssetSource, AssetStore, ByteRange, StoredObject } from './asset-store.ts';
+import { StorageLimitError, assertAssetKey } from './asset-store.ts';
+
+export interface LocalAssetStoreOptions {
+  /**
+   * Flush each object to disk before it is renamed into place (default true). Without it a power
+   * loss (not a process crash) can leave an empty file under a final name on some filesystems.
+   */
+  durable?: boolean;
+}
+
+export class LocalAssetStore implements AssetStore {
+  readonly root: string;
+  private readonly durable: boolean;
+  private readonly objectsDir: string;
+  private readonly tmpDir: string;
+  private ready: Promise<void> | undefined;
+  private readonly shardsMade = new Set<string>();
+
+  constructor(root: string, options: LocalAssetStoreOptions = {}) {
+    this.root = resolve(root);
+    this.durable = options.durable ?? true;
+    this.objectsDir = join(this.root, 'objects');
+    this.tmpDir = join(this.root, 'tmp');
+  }
+
+  async put(source: AssetSource, options: { maxBytes?: number } = {}): Promise<StoredObject> {
+    await this.ensureDirs();
+    const { maxBytes } = options;
+    const tmpPath = this.newTmpPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        toChunks(source),
+        async function* (chunks: AsyncIterable<Uint8Array>) {
+          for await (const chunk of chunks) {
+            size += chunk.byteLength;
+            if (maxBytes !== undefined && size > maxBytes) throw new StorageLimitError(maxBytes);
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        createWriteStream(tmpPath, { flags: 'wx', flush: this.durable }),
+      );
+    } catch (error) {
+      await rm(tmpPath, { force: true });
+      throw error;
+    }
+    const key = hash.digest('hex');
+    await this.commit(tmpPath, key, size);
+    return { key, sha256: key, size };
+  }
+
+  async putFile(path: string, options: { move?: boolean } = {}): Promise<StoredObject> {
+    const info = await stat(path);
+    if (!info.isFile()) throw new TypeError(`not a regular file: ${path}`);
+    if (options.move !== true) return this.put(createReadStream(path));
+
+    await this.ensureDirs();
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(path), hash);
+    const key = hash.digest('hex');
+    if (this.durable) await flushFile(path);
+    try {
+      await this.commit(path, key, info.size);
+    } catch (error) {
+      if (errorCode(error) !== 'EXDEV') throw error;
+      // Another filesystem: copy through tmp (so the final name is still written atomically).
+      const stored = await this.put(createReadStream(path));
+      await unlink(path);
+      return stored;
+    }
+    return { key, sha256: key, size: info.size };
+  }
+
+  async localPath(key: string): Promise<string> {
+    const path = this.objectPath(key);
+    if ((await this.stat(key)) === undefined) throw new NotFoundError('asset', key);
+    return path;
+  }
+
+  createReadStream(key: string, range?: ByteRange): NodeJS.ReadableStream {
+    const path = this.objectPath(key);
+    if (range === undefined) return createReadStream(path);
+    const { start, end } = range;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+      throw new RangeError(`invalid byte range ${start}-${end}`);
+    }
+    return createReadStream(path, { start, end });
+  }
+
+  async stat(key: string): Promise<{ size: number } | undefined> {
+    try {
+      const info = await stat(this.objectPath(key));
+      return { size: info.size };
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.objectPath(key), { force: true });
+  }
+
+  /**
+   * Removes temp files left behind by crashed writers. Only files older than `olderThanMs`
+   * (default one hour) go, so writes in flight in other processes sharing the root survive.
+   */
+  async sweepTemp(olderThanMs = 3_600_000): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.tmpDir);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return 0;
+      throw error;
+    }
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.tmpDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined || info.mtimeMs > cutoff) continue;
+      await rm(path, { force: true });
+      removed += 1;
+    }
+    return removed;
+  }
+
+  private objectPath(key: string): string {
+    assertAssetKey(key);
+    return join(this.objectsDir, key.slice(0, 2), key);
+  }
+
+  private newTmpPath(): string {
+    return join(this.tmpDir, randomUUID());
+  }
+
+  /** Renames `from` into its final name, or drops it when an identical object is already there. */
+  private async commit(from: string, key: string, size: number): Promise<void> {
+    await this.ensureShard(key, false);
+    const finalPath = this.objectPath(key);
+    const existing = await stat(finalPath).catch(() => undefined);
+    if (existing !== undefined && existing.size === size) {
+      await unlink(from);
+      return;
+    }
+    // Same content under the same name, so a concurrent writer's rename is harmless either way.
+    try {
+      await rename(from, finalPath);
+    } catch (error) {
+      // The shard directory was removed behind our cache (e.g. by an operator): make it again.
+      if (errorCode(error) !== 'ENOENT') throw error;
+      await this.ensureShard(key, true);
+      await rename(from, finalPath);
+    }
+  }
+
+  private async ensureShard(key: string, force: boolean): Promise<void> {
+    const shard = key.slice(0, 2);
+    if (!force && this.shardsMade.has(shard)) return;
+    await mkdir(join(this.objectsDir, shard), { recursive: true });
+    this.shardsMade.add(shard);
+  }
+
+  private ensureDirs(): Promise<void> {
+    this.ready ??= Promise.all([
+      mkdir(this.objectsDir, { recursive: true }),
+      mkdir(this.tmpDir, { recursive: true }),
+    ]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      },
+    );
+    return this.ready;
+  }
+}
+
+async function* toChunks(source: AssetSource): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  }
+}
+
+async function flushFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
