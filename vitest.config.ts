@@ -9,5 +9,8 @@ export default defineConfig({
     // Two cores: more parallel files only make the media-rendering suites fight for CPU.
     maxWorkers: 2,
     minWorkers: 1,
+    // CI asks for a JSON report to prove that no suite was skipped.
+    reporters: process.env.MEDIAGATE_TEST_REPORT ? ['default', 'json'] : ['default'],
+    ...(process.env.MEDIAGATE_TEST_REPORT ? { outputFile: { json: process.env.MEDIAGATE_TEST_REPORT } } : {}),
   },
 });

@@ -1,2 +1,5 @@
 export * from './contract.ts';
 export * from './validate.ts';
+export * from './registry.ts';
+export { createLocalProvider } from './local/provider.ts';
+export * from './simulated/index.ts';

@@ -1,0 +1,31 @@
+// The HTTP producer: validates, persists and enqueues jobs, and serves their state and outputs.
+// `mediagate api` runs it alone; `mediagate start` runs it beside the workers.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Runtime } from '@mediagate/engine';
+import { installErrorHandling } from './errors.ts';
+import { registerAssetRoutes } from './routes-assets.ts';
+import { registerJobRoutes } from './routes-jobs.ts';
+import { registerSystemRoutes } from './routes-system.ts';
+
+export { jobView, assetView, type JobView, type AssetView } from './views.ts';
+export { describeProviders } from './providers-view.ts';
+
+export interface ApiOptions {
+  /** Largest request body, bytes (uploads included). */
+  bodyLimit?: number;
+  logger?: boolean;
+}
+
+export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (options.logger === false ? undefined : runtime.logger) as FastifyBaseLogger | undefined,
+    bodyLimit: options.bodyLimit ?? 20 * 1024 * 1024,
+    disableRequestLogging: true,
+  });
+  installErrorHandling(app);
+  registerSystemRoutes(app, runtime);
+  registerJobRoutes(app, runtime);
+  registerAssetRoutes(app, runtime);
+  await app.ready();
+  return app;
+}

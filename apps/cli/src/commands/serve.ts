@@ -1,0 +1,51 @@
+// Long-running commands: `start` (api + workers in one process), `api` and `worker`.
+// They stop gracefully on SIGINT/SIGTERM: in-flight attempts finish or are picked up again.
+import { buildApi } from '@mediagate/api';
+import { createRuntime, type Runtime } from '@mediagate/engine';
+import { startWorkers } from '@mediagate/worker';
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const handler = (signal: string) => resolve(signal);
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+  });
+}
+
+async function listen(runtime: Runtime) {
+  const app = await buildApi(runtime);
+  const { port, host } = runtime.settings;
+  await app.listen({ port, host });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  runtime.announce(url);
+  return { app, url };
+}
+
+export async function serveCommand(mode: 'start' | 'api' | 'worker', options: { providers?: string }): Promise<number> {
+  const runtime = await createRuntime({ command: mode });
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    let url: string | undefined;
+    if (mode !== 'worker') {
+      const served = await listen(runtime);
+      closers.push(() => served.app.close());
+      url = served.url;
+    }
+    let consuming: string[] = [];
+    if (mode !== 'api') {
+      const providers = options.providers?.split(',').map((id) => id.trim()).filter(Boolean);
+      const fleet = await startWorkers(runtime, providers ? { providers } : {});
+      closers.unshift(() => fleet.close());
+      consuming = fleet.providers;
+    }
+    const parts = [url ? `api on ${url}` : undefined, consuming.length ? `workers for ${consuming.join(', ')}` : undefined].filter(Boolean);
+    runtime.logger.info({ url, providers: consuming }, `mediagate ${mode}: ${parts.join('; ')}`);
+    process.stderr.write(`mediagate ${mode}: ${parts.join('; ')}\n`);
+    const signal = await untilSignal();
+    runtime.logger.info({ signal }, 'shutting down');
+    return 0;
+  } finally {
+    for (const close of closers) await close().catch(() => undefined);
+    await runtime.close();
+  }
+}

@@ -1,0 +1,65 @@
+// The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
+// attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
+import { Worker } from 'bullmq';
+import { createRedis, JobRunner, queueName, type Runtime } from '@mediagate/engine';
+
+export interface WorkerFleet {
+  runner: JobRunner;
+  /** Provider ids this process consumes. */
+  providers: string[];
+  close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** Only these providers' queues (default: every registered provider). */
+  providers?: string[];
+  /** Per-provider concurrency overrides. */
+  concurrency?: Record<string, number>;
+}
+
+/** `MEDIAGATE_CONCURRENCY_<PROVIDER>` overrides an adapter's default concurrency. */
+function concurrencyFor(runtime: Runtime, provider: string, fallback: number, overrides: Record<string, number> | undefined): number {
+  const override = overrides?.[provider];
+  if (override !== undefined) return override;
+  const raw = process.env[`MEDIAGATE_CONCURRENCY_${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  const parsed = raw === undefined ? NaN : Number(raw);
+  if (raw !== undefined && !(Number.isInteger(parsed) && parsed > 0)) {
+    runtime.logger.warn({ provider, value: raw }, 'ignoring invalid concurrency override');
+  }
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerFleet> {
+  const runner = new JobRunner(runtime);
+  const stopCancelFeed = await runtime.bus.onCancel((jobId) => runner.cancelRunning(jobId));
+  const adapters = runtime.providers.list().filter((adapter) => options.providers?.includes(adapter.id) ?? true);
+  const connections: ReturnType<typeof createRedis>[] = [];
+  const workers = adapters.map((adapter) => {
+    const connection = createRedis(runtime.settings.redisUrl);
+    connections.push(connection);
+    const worker = new Worker(queueName(runtime.settings.queuePrefix, adapter.id), (entry, token) => runner.process(entry, token), {
+      connection,
+      concurrency: concurrencyFor(runtime, adapter.id, adapter.defaultConcurrency, options.concurrency),
+      lockDuration: runtime.settings.lockMs,
+      stalledInterval: runtime.settings.lockMs,
+      // The database decides what a re-delivered entry means, so stalls are never fatal.
+      maxStalledCount: 1000,
+    });
+    worker.on('failed', (entry, error) => {
+      runtime.logger.error({ jobId: entry?.data.jobId, provider: adapter.id, err: error.message }, 'worker error');
+    });
+    worker.on('error', (error) => runtime.logger.error({ provider: adapter.id, err: error.message }, 'queue error'));
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  runtime.logger.debug({ providers: adapters.map((a) => a.id) }, 'workers ready');
+  return {
+    runner,
+    providers: adapters.map((adapter) => adapter.id),
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+      await stopCancelFeed();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Downloads a provider's output URL to a local file right away (provider URLs expire), with a
+// size cap and truncation check. Fetched URLs pass the SSRF guard once it exists.
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { ProviderError } from '@mediagate/core';
+
+export async function downloadToFile(
+  url: string,
+  destination: string,
+  options: { headers?: Record<string, string>; maxBytes: number; signal: AbortSignal },
+): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: options.headers ?? {}, signal: options.signal, redirect: 'follow' });
+  } catch (error) {
+    if (options.signal.aborted) throw options.signal.reason;
+    throw new ProviderError('network', `downloading output failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (response.status === 404 || response.status === 410 || response.status === 403) {
+    throw new ProviderError('server', `output URL answered ${response.status} (expired or gone)`, { status: response.status });
+  }
+  if (!response.ok || response.body === null) {
+    throw new ProviderError('server', `output URL answered ${response.status}`, { status: response.status });
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    throw new ProviderError('output_invalid', `output is ${declared} bytes, over the ${options.maxBytes}-byte limit`);
+  }
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      if (received > options.maxBytes) callback(new ProviderError('output_invalid', `output exceeds the ${options.maxBytes}-byte limit`));
+      else callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(destination));
+  } catch (error) {
+    if (error instanceof ProviderError) throw error;
+    if (options.signal.aborted) throw options.signal.reason;
+    throw new ProviderError('network', `output download broke off after ${received} bytes: ${(error as Error).message}`, { cause: error });
+  }
+  if (Number.isFinite(declared) && received !== declared) {
+    throw new ProviderError('network', `output download truncated: ${received} of ${declared} bytes`);
+  }
+  return received;
+}

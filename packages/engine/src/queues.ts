@@ -1,0 +1,72 @@
+// One BullMQ queue per provider (and, later, key pool). The queue carries only ids; the job's
+// truth lives in the database, so a stale or duplicated queue entry is harmless.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export interface QueuePayload {
+  jobId: string;
+  /** Which of the job's targets this entry is for; stale entries are dropped. */
+  targetIndex: number;
+}
+
+export function queueName(prefix: string, provider: string, pool = 'default'): string {
+  return `${prefix}.${provider}.${pool}`;
+}
+
+/** BullMQ job id: the first target uses the job id, each fallback hop its own. */
+export function queueJobId(jobId: string, targetIndex: number): string {
+  return targetIndex === 0 ? jobId : `${jobId}.h${targetIndex}`;
+}
+
+export class Queues {
+  readonly #connection: Redis;
+  readonly #prefix: string;
+  readonly #queues = new Map<string, Queue<QueuePayload>>();
+
+  constructor(connection: Redis, prefix: string) {
+    this.#connection = connection;
+    this.#prefix = prefix;
+  }
+
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  queue(provider: string): Queue<QueuePayload> {
+    const name = queueName(this.#prefix, provider);
+    let queue = this.#queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue<QueuePayload>(name, { connection: this.#connection });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue(provider: string, payload: QueuePayload, options: { priority?: number; delayMs?: number } = {}): Promise<void> {
+    await this.queue(provider).add('generate', payload, {
+      jobId: queueJobId(payload.jobId, payload.targetIndex),
+      // The database keeps the record; finished queue entries would only fill Redis.
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+      attempts: 1,
+      ...(options.priority !== undefined && options.priority !== 50 ? { priority: options.priority } : {}),
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
+    });
+  }
+
+  /** Removes a waiting or delayed entry; a running one is left to the worker's cancel. */
+  async remove(provider: string, jobId: string, targetIndex: number): Promise<boolean> {
+    const removed = await this.queue(provider).remove(queueJobId(jobId, targetIndex));
+    return removed === 1;
+  }
+
+  /** Deletes every queue of this prefix with all its entries (tests and benchmarks clean up with it). */
+  async obliterate(providers: readonly string[]): Promise<void> {
+    await Promise.all(providers.map((provider) => this.queue(provider).obliterate({ force: true })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    this.#queues.clear();
+  }
+}

@@ -1,0 +1,112 @@
+// Everything a Mediagate process needs, opened once: settings, database, asset store, Redis,
+// queues, event bus, providers and keys. The api, worker and CLI all start from here.
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { openDatabase, type Repository } from '@mediagate/db';
+import { LocalAssetStore, type AssetStore } from '@mediagate/storage';
+import {
+  ProviderRegistry,
+  createLocalProvider,
+  createSimulatedProvider,
+  startSimulatedServer,
+  type ProviderKey,
+  type SimulatedServer,
+} from '@mediagate/providers';
+import { EventBus } from './bus.ts';
+import { acquireHomeLock } from './home-lock.ts';
+import { KeyPool, keysFromEnv } from './keys.ts';
+import { Queues } from './queues.ts';
+import { checkRedis, createRedis } from './redis.ts';
+import { loadSettings, type Settings } from './settings.ts';
+
+export const defaultTenantId = 'ten_default';
+
+export interface Runtime {
+  settings: Settings;
+  logger: Logger;
+  repo: Repository;
+  store: AssetStore;
+  providers: ProviderRegistry;
+  keys: KeyPool;
+  redis: Redis;
+  queues: Queues;
+  bus: EventBus;
+  /** Records where this process serves HTTP, so other local commands can find it. */
+  announce(url: string): void;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  settings?: Settings;
+  logger?: Logger;
+  /** Which command holds the embedded database (shown to a second process). */
+  command: string;
+  /** Replaces the default providers (tests). */
+  providers?: ProviderRegistry;
+  /** Replaces the keys read from MEDIAGATE_KEYS_<PROVIDER> (tests). */
+  keys?: Map<string, ProviderKey[]>;
+}
+
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { pid: process.pid }, redact: { paths: ['*.secret', '*.authorization', '*.apiKey'], censor: '[redacted]' } }, pino.destination(2));
+}
+
+async function defaultProviders(settings: Settings): Promise<{ registry: ProviderRegistry; simulated?: SimulatedServer }> {
+  const registry = new ProviderRegistry([createLocalProvider()]);
+  let simulated: SimulatedServer | undefined;
+  let baseURL = settings.simulatedUrl;
+  if (baseURL === undefined) {
+    // No simulated server configured: run one in this process so `simulated/*` always works.
+    simulated = await startSimulatedServer();
+    baseURL = simulated.url;
+  }
+  registry.add(createSimulatedProvider({ baseURL, ...(settings.attemptTimeoutMs ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}) }));
+  return simulated ? { registry, simulated } : { registry };
+}
+
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const settings = options.settings ?? loadSettings();
+  const logger = options.logger ?? createLogger();
+  await checkRedis(settings.redisUrl);
+  const lock = settings.databaseUrl === undefined ? acquireHomeLock(settings.home, { command: options.command }) : undefined;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  try {
+    const repo = await openDatabase(
+      settings.databaseUrl !== undefined ? { url: settings.databaseUrl } : { dataDir: path.join(settings.home, 'db') },
+    );
+    cleanup.push(() => repo.close());
+    const { registry, simulated } = options.providers
+      ? { registry: options.providers, simulated: undefined }
+      : await defaultProviders(settings);
+    if (simulated) cleanup.push(() => simulated.close());
+    const redis = createRedis(settings.redisUrl);
+    cleanup.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
+    const queues = new Queues(redis, settings.queuePrefix);
+    const runtime: Runtime = {
+      settings,
+      logger,
+      repo,
+      store: new LocalAssetStore(path.join(settings.home, 'assets')),
+      providers: registry,
+      keys: new KeyPool(options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id))),
+      redis,
+      queues,
+      bus: new EventBus(redis, settings.redisUrl, settings.queuePrefix),
+      announce(url) {
+        lock?.update(url);
+      },
+      async close() {
+        await queues.close();
+        for (const step of cleanup.reverse()) await step();
+        lock?.release();
+      },
+    };
+    await repo.ensureTenant(defaultTenantId, 'default');
+    return runtime;
+  } catch (error) {
+    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => {});
+    lock?.release();
+    throw error;
+  }
+}

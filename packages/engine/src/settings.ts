@@ -1,0 +1,65 @@
+// Process-wide settings read once from the environment, with the defaults a new user gets.
+// Everything that varies between all-in-one and fleet deployments is here.
+import path from 'node:path';
+import { InputError } from '@mediagate/core';
+
+export interface Settings {
+  redisUrl: string;
+  /** PostgreSQL URL; undefined means embedded PGlite under `home`. */
+  databaseUrl: string | undefined;
+  /** Local state: PGlite data, assets, locks. */
+  home: string;
+  port: number;
+  host: string;
+  /** Base URL of a simulated provider server; undefined starts one in-process when needed. */
+  simulatedUrl: string | undefined;
+  /** Attempts per target before falling back (429s do not count). */
+  maxAttempts: number;
+  /** What to do when a crash fell between sending a paid request and storing its handle. */
+  ambiguousSubmit: 'fail' | 'resubmit';
+  /** BullMQ lock duration: how soon a crashed worker's job is picked up again. */
+  lockMs: number;
+  /** Largest output accepted from a provider, bytes. */
+  maxOutputBytes: number;
+  /** Overrides every adapter's per-attempt timeout when set. */
+  attemptTimeoutMs: number | undefined;
+  /** Base of the exponential backoff between retries. */
+  retryBaseMs: number;
+  queuePrefix: string;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new InputError(`${name}: "${raw}" is not a whole number ≥ ${min}`, { field: name });
+  }
+  return value;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const ambiguous = env.MEDIAGATE_AMBIGUOUS_SUBMIT ?? 'fail';
+  if (ambiguous !== 'fail' && ambiguous !== 'resubmit') {
+    throw new InputError(`MEDIAGATE_AMBIGUOUS_SUBMIT: "${ambiguous}" is not allowed; allowed: fail, resubmit`, {
+      field: 'MEDIAGATE_AMBIGUOUS_SUBMIT',
+      allowed: ['fail', 'resubmit'],
+    });
+  }
+  const timeout = env.MEDIAGATE_ATTEMPT_TIMEOUT_MS;
+  return {
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    databaseUrl: env.DATABASE_URL || undefined,
+    home: path.resolve(env.MEDIAGATE_HOME || '.mediagate'),
+    port: intFromEnv(env, 'PORT', 7878),
+    host: env.HOST || '127.0.0.1',
+    simulatedUrl: env.MEDIAGATE_SIMULATED_URL || undefined,
+    maxAttempts: intFromEnv(env, 'MEDIAGATE_MAX_ATTEMPTS', 3, 1),
+    ambiguousSubmit: ambiguous,
+    lockMs: intFromEnv(env, 'MEDIAGATE_LOCK_MS', 30_000, 500),
+    maxOutputBytes: intFromEnv(env, 'MEDIAGATE_MAX_OUTPUT_BYTES', 512 * 1024 * 1024, 1),
+    attemptTimeoutMs: timeout ? intFromEnv(env, 'MEDIAGATE_ATTEMPT_TIMEOUT_MS', 0, 1) : undefined,
+    retryBaseMs: intFromEnv(env, 'MEDIAGATE_RETRY_BASE_MS', 1000, 0),
+    queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || 'mediagate',
+  };
+}

@@ -1,0 +1,96 @@
+// The producer side of a job: validate the request against every target's capabilities,
+// estimate its cost, persist it and enqueue it. Bad input throws before anything is written.
+import {
+  InputError,
+  generationRequestSchema,
+  newId,
+  parseInput,
+  type GenerationRequest,
+  type Target,
+} from '@mediagate/core';
+import type { JobRecord } from '@mediagate/db';
+import { validateAgainstCapabilities, type CostEstimate, type ImageInput } from '@mediagate/providers';
+import type { Runtime } from './runtime.ts';
+import { resolveTargets, toProviderRequest } from './targets.ts';
+
+export interface JobPlan {
+  request: GenerationRequest;
+  targets: Target[];
+  images: ImageInput[];
+  estimate: CostEstimate;
+}
+
+/** Loads the reference images a request names, from the caller's tenant only. */
+export async function loadImages(runtime: Runtime, tenantId: string, assetIds: readonly string[]): Promise<ImageInput[]> {
+  return Promise.all(
+    assetIds.map(async (id, index) => {
+      const asset = await runtime.repo.getAsset(id, tenantId);
+      const field = `image_asset_ids[${index}]`;
+      if (asset === undefined) throw new InputError(`${field}: asset "${id}" not found`, { field, status: 404, code: 'not_found' });
+      if (asset.kind !== 'image' || asset.width === null || asset.height === null) {
+        throw new InputError(`${field}: asset "${id}" is ${asset.mime}, not an image`, { field });
+      }
+      return { path: await runtime.store.localPath(asset.storageKey), mime: asset.mime, width: asset.width, height: asset.height };
+    }),
+  );
+}
+
+/**
+ * Validates without writing anything. `images` replaces the request's stored images, so the CLI
+ * can check a local file before importing it.
+ */
+export async function planJob(runtime: Runtime, tenantId: string, input: unknown, images?: ImageInput[]): Promise<JobPlan> {
+  const request = parseInput(generationRequestSchema, input);
+  const targets = resolveTargets(request, runtime.providers);
+  const resolvedImages = images ?? (await loadImages(runtime, tenantId, request.image_asset_ids ?? []));
+  let estimate: CostEstimate | undefined;
+  for (const target of targets) {
+    const { adapter, spec } = runtime.providers.resolve(target);
+    const providerRequest = toProviderRequest(request, target, resolvedImages);
+    validateAgainstCapabilities(adapter.id, spec, providerRequest);
+    adapter.validate?.(providerRequest);
+    estimate ??= spec.estimate(providerRequest);
+  }
+  return { request, targets, images: resolvedImages, estimate: estimate ?? { usd: 0, basis: 'free' } };
+}
+
+export async function submitJob(
+  runtime: Runtime,
+  tenantId: string,
+  input: unknown,
+  options: { idempotencyKey?: string } = {},
+): Promise<JobRecord> {
+  const plan = await planJob(runtime, tenantId, input);
+  const { job, event } = await runtime.repo.createJob({
+    id: newId('job'),
+    tenantId,
+    kind: plan.request.kind,
+    request: plan.request,
+    targets: plan.targets,
+    priority: plan.request.priority ?? 50,
+    idempotencyKey: options.idempotencyKey ?? null,
+    metadata: plan.request.metadata ?? {},
+    estimatedCostUsd: plan.estimate.usd,
+  });
+  const first = plan.targets[0] as Target;
+  await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0 }, { priority: job.priority });
+  await runtime.bus.publish(event);
+  runtime.logger.debug({ jobId: job.id, target: first }, 'job queued');
+  return job;
+}
+
+/**
+ * Cancels a job: a queued one is removed from its queue, a running one is stopped by the worker
+ * holding it (which also cancels at the provider where it can). Undefined when not found.
+ */
+export async function cancelJob(runtime: Runtime, jobId: string, tenantId?: string): Promise<JobRecord | undefined> {
+  const current = await runtime.repo.getJob(jobId, tenantId);
+  if (current === undefined) return undefined;
+  const result = await runtime.repo.cancelJob(jobId, tenantId);
+  if (result === undefined) return runtime.repo.getJob(jobId, tenantId);
+  await runtime.bus.publish(result.event);
+  const target = current.targets[current.targetIndex];
+  if (target) await runtime.queues.remove(target.provider, jobId, current.targetIndex).catch(() => false);
+  await runtime.bus.requestCancel(jobId);
+  return result.job;
+}

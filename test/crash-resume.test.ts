@@ -1,0 +1,98 @@
+// Never pay twice: a worker killed with SIGKILL while an async provider works is replaced, and
+// the new worker resumes polling the stored handle instead of submitting again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './support/harness.ts';
+
+const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
+let harness: Harness;
+const children: ChildProcess[] = [];
+
+function startWorker(extraEnv: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [cli, 'worker', '--providers', 'simulated'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: harness.databaseUrl,
+      REDIS_URL: harness.settings.redisUrl,
+      MEDIAGATE_HOME: harness.settings.home,
+      MEDIAGATE_QUEUE_PREFIX: harness.settings.queuePrefix,
+      MEDIAGATE_SIMULATED_URL: harness.simulated.url,
+      MEDIAGATE_LOCK_MS: '1000',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+beforeAll(async () => {
+  harness = await createHarness({ workers: false });
+});
+async function killAll(): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+// Each test owns its workers: a survivor of the previous test would take the next job.
+afterEach(killAll);
+afterAll(async () => {
+  await killAll();
+  await harness?.close();
+});
+
+describe('a worker killed mid-job', () => {
+  it('is resumed by a new worker with exactly one submit to the provider', async () => {
+    const prompt = `crash test ${Date.now()}`;
+    const first = startWorker();
+    const job = await harness.submit({ kind: 'image', prompt, model: 'simulated/image-async', params: { simulate: { latency_ms: 4000 } } });
+    await until(async () => (await harness.events(job.id)).some((event) => event.type === 'submitted'), 30_000, 'the submit');
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    expect((await harness.runtime.repo.getJob(job.id))?.status).toBe('running');
+
+    startWorker();
+    const done = await harness.waitFor(job.id, 60_000);
+    expect(done.status).toBe('succeeded');
+    expect(harness.simulated.stats().byPrompt[prompt]).toBe(1);
+    const attempts = await harness.runtime.repo.listAttempts(job.id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]?.status).toBe('succeeded');
+    expect(await harness.runtime.repo.listJobAssets(job.id)).toHaveLength(1);
+  });
+
+  it('marks a crash between send and handle as ambiguous and, by default, does not resubmit', async () => {
+    // A submit that never answers: the worker dies with the request sent and no handle stored.
+    const prompt = `ambiguous ${Date.now()}`;
+    const first = startWorker();
+    const job = await harness.submit({ kind: 'image', prompt, model: 'simulated/image-async', params: { simulate: { fault: 'timeout' } } });
+    await until(async () => harness.simulated.stats().byPrompt[prompt] === 1, 30_000, 'the submit');
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+
+    startWorker();
+    const done = await harness.waitFor(job.id, 60_000);
+    expect(done.status).toBe('failed');
+    expect(done.error?.class).toBe('ambiguous_submit');
+    expect(harness.simulated.stats().byPrompt[prompt]).toBe(1);
+    expect((await harness.runtime.repo.listAttempts(job.id))[0]?.status).toBe('ambiguous');
+  });
+});
