@@ -1,10 +1,12 @@
 // local/motion: short MP4 clips made with ffmpeg by moving a camera over one still (a rendered
 // card or the caller's image), optionally narrated by local/tts. Free, offline, deterministic.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, ProviderError, formatMime } from '@mediagate/core';
-import type { CallContext, ModelSpec, ProviderRequest, SubmitResult, VideoCapabilities } from '../../contract.ts';
+import { ffmpegPath } from '@mediagate/storage';
+import type { CallContext, ModelSpec, ProviderHealth, ProviderRequest, SubmitResult, VideoCapabilities } from '../../contract.ts';
 import { resolveDimensions } from '../../validate.ts';
 import { synthesizeSpeech, ttsVoices } from '../tts/index.ts';
 import { planMotion } from './motion-filter.ts';
@@ -161,6 +163,17 @@ export async function generateMotion(request: ProviderRequest, ctx: CallContext)
   }
   report(100);
   return { status: 'completed', outputs: [{ type: 'file', path: output, mime: formatMime.mp4 }], costUsd: 0 };
+}
+
+/** Whether ffmpeg starts and has the H.264 encoder this model needs. */
+export function motionHealth(): Promise<ProviderHealth> {
+  return new Promise((resolve) => {
+    execFile(ffmpegPath(), ['-hide_banner', '-encoders'], { timeout: 10_000 }, (error, stdout) => {
+      if (error !== null) resolve({ status: 'unavailable', message: `ffmpeg at ${ffmpegPath()} does not run: ${error.message}` });
+      else if (!/\blibx264\b/.test(stdout)) resolve({ status: 'unavailable', message: `ffmpeg at ${ffmpegPath()} lacks libx264` });
+      else resolve({ status: 'ok', message: 'ffmpeg with libx264' });
+    });
+  });
 }
 
 interface EncodeInput {

@@ -104,10 +104,11 @@ function moveFilter(shot: MotionShot): { filter: string; overscan: number; usesZ
 export function planMotion(shot: MotionShot): MotionPlan {
   const move = moveFilter(shot);
   const scale = move.usesZoompan ? upscaleFactor(shot.width, shot.height) : move.overscan;
-  // The still is RGB: convert it once, with the BT.709 matrix players assume for HD video, to
-  // planar 4:4:4, which scales faster per frame than packed RGB and, unlike 4:2:0, lets zoompan
-  // crop at odd pixels. Chroma is halved only at the end.
-  const steps = ['scale=out_color_matrix=bt709:out_range=tv', 'format=yuv444p'];
+  // The still is RGB: convert it once, with the BT.709 matrix players assume for HD video. zoompan
+  // gets planar 4:4:4, which scales faster per frame than packed RGB and, unlike 4:2:0, lets it
+  // crop at odd pixels; rotate interpolates anyway, so it gets 4:2:0 and half the pixels to turn.
+  const working = move.usesZoompan ? 'yuv444p' : 'yuv420p';
+  const steps = ['scale=out_color_matrix=bt709:out_range=tv', `format=${working}`];
   // Without zoompan the one decoded still is repeated in memory rather than re-read per frame.
   if (!move.usesZoompan) steps.push('loop=loop=-1:size=1', `setpts=N/(${shot.fps}*TB)`);
   if (move.filter !== '') steps.push(move.filter);

@@ -12,7 +12,15 @@ import { ffprobePath } from '@mediagate/storage';
 import type { CallContext, ImageInput, ProgressUpdate, ProviderRequest } from '../../contract.ts';
 import { validateAgainstCapabilities } from '../../validate.ts';
 import { planMotion } from './motion-filter.ts';
-import { fitDuration, generateMotion, motionFromPrompt, motionModel, resolveMotion, validateMotionRequest } from './index.ts';
+import {
+  fitDuration,
+  generateMotion,
+  motionFromPrompt,
+  motionHealth,
+  motionModel,
+  resolveMotion,
+  validateMotionRequest,
+} from './index.ts';
 
 interface Probe {
   streams: {
@@ -77,6 +85,10 @@ function video(probe: Probe): Probe['streams'][number] {
 }
 
 describe('local/motion', () => {
+  it('finds ffmpeg with libx264', async () => {
+    expect(await motionHealth()).toMatchObject({ status: 'ok' });
+  });
+
   it('renders a 16:9 card clip of exactly the asked duration as H.264 yuv420p', async () => {
     const { probe, updates, ms } = await render(request({ duration: 5 }));
     const stream = video(probe);

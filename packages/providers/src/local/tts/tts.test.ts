@@ -81,6 +81,17 @@ describe('local/tts', () => {
     expect(files.get('fr')?.equals(files.get('de') ?? Buffer.alloc(0))).toBe(false);
   });
 
+  it('keeps concurrent calls apart', async () => {
+    const voices = ['en-us', 'de', 'fr'] as const;
+    const together = await Promise.all(voices.map((voice) => synthesizeSpeech({ text: sentence, voice, format: 'wav', tmpDir })));
+    for (const [index, voice] of voices.entries()) {
+      const alone = await synthesizeSpeech({ text: sentence, voice, format: 'wav', tmpDir });
+      const concurrent = together[index];
+      expect(concurrent?.path).not.toBe(alone.path);
+      expect((await readFile(concurrent?.path ?? '')).equals(await readFile(alone.path)), voice).toBe(true);
+    }
+  });
+
   it('encodes MP3 through ffmpeg', async () => {
     const speech = await synthesizeSpeech({ text: sentence, format: 'mp3', tmpDir });
     const bytes = await readFile(speech.path);
