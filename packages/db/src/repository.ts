@@ -165,7 +165,11 @@ export interface Repository {
   /** Creates the tenant if missing; returns it either way. */
   ensureTenant(id: string, name: string): Promise<TenantRecord>;
 
-  /** Inserts the job (status queued) and its first event (seq 1, type queued) atomically. */
+  /**
+   * Inserts the job (status queued) and its first event (seq 1, type queued) atomically.
+   * When the tenant already has a job with the same `idempotencyKey`, nothing is written and
+   * that job and its first event are returned: check `job.id` against the id you passed.
+   */
   createJob(job: NewJob): Promise<{ job: JobRecord; event: JobEvent }>;
   /** With tenantId, only that tenant's job. */
   getJob(id: string, tenantId?: string): Promise<JobRecord | undefined>;
@@ -190,7 +194,11 @@ export interface Repository {
     model: string;
     keyId: string | null;
   }): Promise<{ attempt: AttemptRecord; event: JobEvent } | undefined>;
-  /** Stores the async handle (status pending, submittedAt) and appends a `submitted` event. */
+  /**
+   * Stores the async handle (status pending, submittedAt) and appends a `submitted` event.
+   * Undefined when the attempt is unknown or already finished, or the job is terminal; in the
+   * last case the handle is still stored, so the provider's work can be found and cancelled.
+   */
   markAttemptPending(attemptId: string, operation: Json): Promise<JobEvent | undefined>;
   finishAttempt(
     attemptId: string,
@@ -201,7 +209,8 @@ export interface Repository {
   /**
    * Terminal success: inserts the output assets, sets status succeeded, progress 100,
    * provider/model, actual cost, finishedAt, and appends `succeeded`, atomically.
-   * Undefined (and nothing written) when the job is already terminal.
+   * Undefined (and nothing written) when the job is already terminal. Assets are stored under
+   * the job's tenant and id whatever `NewAsset` says; an asset id that already exists is kept.
    */
   completeJob(
     jobId: string,

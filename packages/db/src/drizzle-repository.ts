@@ -1,0 +1,259 @@
+// The Repository over Drizzle, one class for both drivers (node-postgres and PGlite share
+// PgDatabase). Job transitions are single statements from job-statements.ts; the rest is plain Drizzle.
+import type { AttemptStatus, ErrorRecord, JobStatus } from '@mediagate/core';
+import { jobStatuses } from '@mediagate/core';
+import type { SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, lt } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as statements from './job-statements.ts';
+import { execute } from './prepared.ts';
+import type {
+  AssetRecord,
+  AttemptRecord,
+  JobEvent,
+  JobEventType,
+  JobListFilter,
+  JobPatch,
+  JobRecord,
+  Json,
+  NewAsset,
+  NewJob,
+  ProviderKeyRecord,
+  Repository,
+  TenantRecord,
+} from './repository.ts';
+import {
+  decodeRow,
+  resultRows,
+  toAssetRecord,
+  toAttemptRecord,
+  toJobEvent,
+  toJobRecord,
+  toProviderKeyRecord,
+  toTenantRecord,
+} from './rows.ts';
+import * as schema from './schema.ts';
+
+const { assets, attempts, jobEvents, jobs, providerKeys, tenants } = schema;
+
+/** Either driver's database: both are PgDatabase over this schema. */
+export type MediagateDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+type JobWithEvent = { job: JobRecord; event: JobEvent };
+
+/**
+ * Needs the statements of job-statements.ts prepared on every connection it uses (open.ts does
+ * that when a connection opens).
+ */
+export class DrizzleRepository implements Repository {
+  readonly #db: MediagateDatabase;
+  readonly #close: () => Promise<void>;
+
+  constructor(db: MediagateDatabase, close: () => Promise<void>) {
+    this.#db = db;
+    this.#close = close;
+  }
+
+  async #rows(statement: SQL): Promise<Record<string, unknown>[]> {
+    return resultRows(await this.#db.execute(statement));
+  }
+
+  async #jobWithEvent(statement: SQL): Promise<JobWithEvent | undefined> {
+    const [row] = await this.#rows(statement);
+    if (row?.job === undefined || row.job === null) return undefined;
+    return { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
+  }
+
+  async ensureTenant(id: string, name: string): Promise<TenantRecord> {
+    const [inserted] = await this.#db.insert(tenants).values({ id, name }).onConflictDoNothing().returning();
+    if (inserted) return toTenantRecord(inserted);
+    // A separate statement: it must see a row another transaction committed while we waited.
+    const [existing] = await this.#db.select().from(tenants).where(eq(tenants.id, id));
+    if (!existing) throw new Error(`tenant ${id} vanished while being ensured`);
+    return toTenantRecord(existing);
+  }
+
+  async createJob(job: NewJob): Promise<JobWithEvent> {
+    const created = await this.#jobWithEvent(
+      execute(statements.createJob, [
+        job.id,
+        job.tenantId,
+        job.kind,
+        job.request,
+        job.targets,
+        job.priority ?? 0,
+        job.idempotencyKey ?? null,
+        job.batchId ?? null,
+        job.metadata ?? {},
+        job.estimatedCostUsd ?? null,
+        { kind: job.kind },
+      ]),
+    );
+    if (created) return created;
+    if (job.idempotencyKey === undefined || job.idempotencyKey === null) {
+      throw new Error(`job ${job.id} was not inserted`);
+    }
+    const existing = await this.#jobWithEvent(execute(statements.getJobByIdempotencyKey, [job.tenantId, job.idempotencyKey]));
+    if (!existing) throw new Error(`job with idempotency key ${job.idempotencyKey} was neither inserted nor found`);
+    return existing;
+  }
+
+  async getJob(id: string, tenantId?: string): Promise<JobRecord | undefined> {
+    const statement = tenantId === undefined ? execute(statements.getJob, [id]) : execute(statements.getTenantJob, [id, tenantId]);
+    const [row] = await this.#rows(statement);
+    return row ? toJobRecord(decodeRow(jobs, row.job)) : undefined;
+  }
+
+  async listJobs(filter: JobListFilter): Promise<JobRecord[]> {
+    const conditions = [eq(jobs.tenantId, filter.tenantId)];
+    if (filter.status !== undefined) conditions.push(eq(jobs.status, filter.status));
+    if (filter.kind !== undefined) conditions.push(eq(jobs.kind, filter.kind));
+    if (filter.before !== undefined) conditions.push(lt(jobs.id, filter.before));
+    const rows = await this.#db
+      .select()
+      .from(jobs)
+      .where(and(...conditions))
+      .orderBy(desc(jobs.id))
+      .limit(filter.limit);
+    return rows.map(toJobRecord);
+  }
+
+  async appendEvent(jobId: string, type: JobEventType, data: Record<string, Json>, patch?: JobPatch): Promise<JobEvent | undefined> {
+    const values = [
+      jobId,
+      type,
+      data,
+      patch?.status ?? null,
+      patch?.progress === undefined ? null : Math.round(Math.min(100, Math.max(0, patch.progress))),
+      patch?.targetIndex ?? null,
+      patch?.attemptCount ?? null,
+      patch?.error !== undefined,
+      patch?.error ?? null,
+    ];
+    const [row] = await this.#rows(execute(statements.appendEvent, values));
+    return row ? toJobEvent(decodeRow(jobEvents, row.event)) : undefined;
+  }
+
+  async listEvents(jobId: string, afterSeq: number, tenantId?: string): Promise<JobEvent[]> {
+    const rows = await this.#rows(execute(statements.listEvents, [jobId, afterSeq, tenantId ?? null]));
+    return rows.map((row) => toJobEvent(decodeRow(jobEvents, row.event)));
+  }
+
+  async startAttempt(input: {
+    id: string;
+    jobId: string;
+    provider: string;
+    model: string;
+    keyId: string | null;
+  }): Promise<{ attempt: AttemptRecord; event: JobEvent } | undefined> {
+    const [row] = await this.#rows(execute(statements.startAttempt, [input.id, input.jobId, input.provider, input.model, input.keyId]));
+    if (!row) return undefined;
+    return { attempt: toAttemptRecord(decodeRow(attempts, row.attempt)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
+  }
+
+  async markAttemptPending(attemptId: string, operation: Json): Promise<JobEvent | undefined> {
+    const [row] = await this.#rows(execute(statements.markAttemptPending, [attemptId, operation]));
+    return row ? toJobEvent(decodeRow(jobEvents, row.event)) : undefined;
+  }
+
+  async finishAttempt(
+    attemptId: string,
+    result: { status: Exclude<AttemptStatus, 'submitting' | 'pending'>; error?: ErrorRecord | null; costUsd?: number | null },
+  ): Promise<void> {
+    await this.#db.execute(execute(statements.finishAttempt, [attemptId, result.status, result.error ?? null, result.costUsd ?? null]));
+  }
+
+  async listAttempts(jobId: string): Promise<AttemptRecord[]> {
+    const rows = await this.#db.select().from(attempts).where(eq(attempts.jobId, jobId)).orderBy(asc(attempts.number));
+    return rows.map(toAttemptRecord);
+  }
+
+  completeJob(
+    jobId: string,
+    result: { provider: string; model: string; assets: NewAsset[]; actualCostUsd: number | null },
+  ): Promise<JobWithEvent | undefined> {
+    const rows = result.assets.map((asset) => ({
+      id: asset.id,
+      sha256: asset.sha256,
+      size: asset.size,
+      mime: asset.mime,
+      kind: asset.kind,
+      width: asset.width,
+      height: asset.height,
+      duration_ms: asset.durationMs,
+      storage_key: asset.storageKey,
+    }));
+    const eventData = {
+      provider: result.provider,
+      model: result.model,
+      assetIds: result.assets.map((asset) => asset.id),
+      actualCostUsd: result.actualCostUsd,
+    };
+    return this.#jobWithEvent(
+      execute(statements.completeJob, [jobId, result.provider, result.model, result.actualCostUsd, rows, eventData]),
+    );
+  }
+
+  failJob(jobId: string, error: ErrorRecord): Promise<JobWithEvent | undefined> {
+    return this.#jobWithEvent(execute(statements.failJob, [jobId, error, { error }]));
+  }
+
+  cancelJob(jobId: string, tenantId?: string): Promise<JobWithEvent | undefined> {
+    return this.#jobWithEvent(execute(statements.cancelJob, [jobId, tenantId ?? null]));
+  }
+
+  async insertAsset(asset: NewAsset): Promise<AssetRecord> {
+    const [row] = await this.#db.insert(assets).values(asset).returning();
+    if (!row) throw new Error(`asset ${asset.id} was not inserted`);
+    return toAssetRecord(row);
+  }
+
+  async getAsset(id: string, tenantId?: string): Promise<AssetRecord | undefined> {
+    const condition = tenantId === undefined ? eq(assets.id, id) : and(eq(assets.id, id), eq(assets.tenantId, tenantId));
+    const [row] = await this.#db.select().from(assets).where(condition);
+    return row ? toAssetRecord(row) : undefined;
+  }
+
+  async listJobAssets(jobId: string): Promise<AssetRecord[]> {
+    const rows = await this.#db.select().from(assets).where(eq(assets.jobId, jobId)).orderBy(asc(assets.createdAt), asc(assets.id));
+    return rows.map(toAssetRecord);
+  }
+
+  /** Updates everything but `createdAt` when the id exists. */
+  async upsertProviderKey(key: Omit<ProviderKeyRecord, 'createdAt'>): Promise<ProviderKeyRecord> {
+    const [row] = await this.#db
+      .insert(providerKeys)
+      .values(key)
+      .onConflictDoUpdate({
+        target: providerKeys.id,
+        set: { provider: key.provider, pool: key.pool, secret: key.secret, status: key.status, limits: key.limits },
+      })
+      .returning();
+    if (!row) throw new Error(`provider key ${key.id} was not stored`);
+    return toProviderKeyRecord(row);
+  }
+
+  async listProviderKeys(provider?: string): Promise<ProviderKeyRecord[]> {
+    const rows = await this.#db
+      .select()
+      .from(providerKeys)
+      .where(provider === undefined ? undefined : eq(providerKeys.provider, provider))
+      .orderBy(asc(providerKeys.provider), asc(providerKeys.pool), asc(providerKeys.id));
+    return rows.map(toProviderKeyRecord);
+  }
+
+  async countJobs(tenantId?: string): Promise<Record<JobStatus, number>> {
+    const rows = await this.#db
+      .select({ status: jobs.status, count: count() })
+      .from(jobs)
+      .where(tenantId === undefined ? undefined : eq(jobs.tenantId, tenantId))
+      .groupBy(jobs.status);
+    const counts = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>;
+    for (const row of rows) counts[row.status] = row.count;
+    return counts;
+  }
+
+  close(): Promise<void> {
+    return this.#close();
+  }
+}

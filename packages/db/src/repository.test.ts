@@ -1,0 +1,327 @@
+// Conformance suite for the Repository: the same cases run on embedded PGlite and on PostgreSQL
+// (each PostgreSQL run in a throwaway schema). PostgreSQL being down fails the suite, on purpose.
+import type { JobKind } from '@mediagate/core';
+import { jobStatuses, newId } from '@mediagate/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewAsset, NewJob, Repository } from './repository.ts';
+import { openPostgresForTest, skipPostgres } from './test-support.ts';
+import { openDatabase } from './open.ts';
+
+interface Backend {
+  name: string;
+  open(): Promise<{ repository: Repository; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const repository = await openDatabase({ dataDir: 'memory://' });
+      return { repository, cleanup: () => repository.close() };
+    },
+  },
+  ...(skipPostgres ? [] : [{ name: 'postgres', open: () => openPostgresForTest() }]),
+];
+
+function newJob(tenantId: string, overrides: Partial<NewJob> = {}): NewJob {
+  const kind: JobKind = overrides.kind ?? 'image';
+  return {
+    id: newId('job'),
+    tenantId,
+    kind,
+    request: { kind, prompt: 'a lighthouse at dusk', params: { width: 512, height: 512 } },
+    targets: [
+      { provider: 'simulated', model: 'fast' },
+      { provider: 'local', model: 'card' },
+    ],
+    ...overrides,
+  };
+}
+
+function newAsset(tenantId: string, jobId: string | null): NewAsset {
+  return {
+    id: newId('ast'),
+    tenantId,
+    jobId,
+    sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    size: 5_000_000_000,
+    mime: 'image/png',
+    kind: 'image',
+    width: 512,
+    height: 512,
+    durationMs: null,
+    storageKey: `sha256/e3/${newId('ast')}.png`,
+  };
+}
+
+describe.each(backends)('Repository on $name', (backend) => {
+  let repository: Repository;
+  let cleanup: (() => Promise<void>) | undefined;
+  let tenant: string;
+  let otherTenant: string;
+
+  beforeAll(async () => {
+    ({ repository, cleanup } = await backend.open());
+    tenant = newId('ten');
+    otherTenant = newId('ten');
+    await repository.ensureTenant(tenant, 'Acme');
+    await repository.ensureTenant(otherTenant, 'Globex');
+  });
+  afterAll(async () => {
+    await cleanup?.();
+  });
+
+  it('ensures a tenant idempotently, also under concurrency', async () => {
+    const id = newId('ten');
+    const results = await Promise.all(Array.from({ length: 8 }, () => repository.ensureTenant(id, 'Initech')));
+    expect(new Set(results.map((tenantRecord) => tenantRecord.createdAt.getTime())).size).toBe(1);
+    expect(results[0]).toMatchObject({ id, name: 'Initech' });
+    expect(await repository.ensureTenant(id, 'renamed')).toMatchObject({ name: 'Initech' });
+  });
+
+  it('creates a queued job with event seq 1 and reads it back identically', async () => {
+    const input = newJob(tenant, { priority: 7, batchId: 'bat_1', metadata: { campaign: 'spring' }, estimatedCostUsd: 0.04 });
+    const { job, event } = await repository.createJob(input);
+    expect(job).toMatchObject({
+      id: input.id,
+      tenantId: tenant,
+      status: 'queued',
+      lastSeq: 1,
+      progress: 0,
+      targetIndex: 0,
+      attemptCount: 0,
+      priority: 7,
+      batchId: 'bat_1',
+      idempotencyKey: null,
+      metadata: { campaign: 'spring' },
+      estimatedCostUsd: 0.04,
+      actualCostUsd: null,
+      provider: null,
+      error: null,
+      outputAssetIds: [],
+      startedAt: null,
+      finishedAt: null,
+    });
+    expect(job.request).toEqual(input.request);
+    expect(job.targets).toEqual(input.targets);
+    expect(job.createdAt).toBeInstanceOf(Date);
+    expect(event).toMatchObject({ jobId: input.id, tenantId: tenant, seq: 1, type: 'queued' });
+    expect(event.createdAt).toBeInstanceOf(Date);
+    expect(await repository.getJob(input.id)).toEqual(job);
+    expect(await repository.listEvents(input.id, 0)).toEqual([event]);
+  });
+
+  it('answers a repeated idempotency key with the original job, per tenant', async () => {
+    const first = await repository.createJob(newJob(tenant, { idempotencyKey: 'order-42' }));
+    const again = await repository.createJob(newJob(tenant, { idempotencyKey: 'order-42' }));
+    expect(again.job.id).toBe(first.job.id);
+    expect(again.event).toEqual(first.event);
+    const elsewhere = await repository.createJob(newJob(otherTenant, { idempotencyKey: 'order-42' }));
+    expect(elsewhere.job.id).not.toBe(first.job.id);
+  });
+
+  it('appends events with gapless seqs under 50 concurrent writers', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const events = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => repository.appendEvent(job.id, 'progress', { step: index }, { progress: index * 2 })),
+    );
+    const seqs = events.map((event) => event?.seq ?? 0).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, index) => index + 2));
+    const stored = await repository.listEvents(job.id, 0);
+    expect(stored.map((event) => event.seq)).toEqual(Array.from({ length: 51 }, (_, index) => index + 1));
+    expect((await repository.getJob(job.id))?.lastSeq).toBe(51);
+    expect((await repository.listEvents(job.id, 49)).map((event) => event.seq)).toEqual([50, 51]);
+  });
+
+  it('applies a patch together with the event', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const error = { class: 'server' as const, message: 'upstream 503', status: 503 };
+    const event = await repository.appendEvent(job.id, 'fallback', { to: 1 }, { targetIndex: 1, attemptCount: 2, error, progress: 33.4 });
+    expect(event).toMatchObject({ seq: 2, type: 'fallback', data: { to: 1 } });
+    expect(await repository.getJob(job.id)).toMatchObject({ targetIndex: 1, attemptCount: 2, error, progress: 33, lastSeq: 2 });
+    await repository.appendEvent(job.id, 'progress', {}, { status: 'running', error: null });
+    const running = await repository.getJob(job.id);
+    expect(running).toMatchObject({ status: 'running', error: null });
+    expect(running?.startedAt).toBeInstanceOf(Date);
+  });
+
+  it('numbers attempts in start order and sets the job running', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const first = await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'simulated', model: 'fast', keyId: 'pk_1' });
+    expect(first?.attempt).toMatchObject({ number: 1, status: 'submitting', keyId: 'pk_1', operation: null, submittedAt: null, finishedAt: null });
+    expect(first?.event).toMatchObject({ seq: 2, type: 'attempt', data: { provider: 'simulated', model: 'fast', keyId: 'pk_1', number: 1 } });
+    const startedAt = (await repository.getJob(job.id))?.startedAt;
+    expect(startedAt).toBeInstanceOf(Date);
+    const more = await Promise.all(
+      Array.from({ length: 5 }, () => repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'local', model: 'card', keyId: null })),
+    );
+    expect(more.map((started) => started?.attempt.number).sort()).toEqual([2, 3, 4, 5, 6]);
+    const listed = await repository.listAttempts(job.id);
+    expect(listed.map((attempt) => attempt.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(listed[0]).toEqual(first?.attempt);
+    const after = await repository.getJob(job.id);
+    expect(after).toMatchObject({ status: 'running', lastSeq: 7, attemptCount: 0 });
+    expect(after?.startedAt).toEqual(startedAt);
+  });
+
+  it('stores the operation handle as JSON and finishes attempts', async () => {
+    const { job } = await repository.createJob(newJob(tenant, { kind: 'video' }));
+    const operation = { id: 'pred_123', urls: { get: 'https://api.example/v1/predictions/pred_123' }, tries: [1, 2.5, null], done: false };
+    const started = await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'replicate', model: 'wan', keyId: null });
+    const attemptId = started?.attempt.id ?? '';
+    const submitted = await repository.markAttemptPending(attemptId, operation);
+    expect(submitted).toMatchObject({ seq: 3, type: 'submitted', data: { attemptId } });
+    const [pending] = await repository.listAttempts(job.id);
+    expect(pending).toMatchObject({ status: 'pending', operation });
+    expect(pending?.submittedAt).toBeInstanceOf(Date);
+
+    const second = await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'fal', model: 'x', keyId: null });
+    await repository.markAttemptPending(second?.attempt.id ?? '', '123');
+    const error = { class: 'rate_limited' as const, message: 'slow down', status: 429 };
+    await repository.finishAttempt(attemptId, { status: 'failed', error, costUsd: 0.125 });
+    const [failed, stringHandle] = await repository.listAttempts(job.id);
+    expect(failed).toMatchObject({ status: 'failed', error, costUsd: 0.125 });
+    expect(failed?.finishedAt).toBeInstanceOf(Date);
+    expect(stringHandle?.operation).toBe('123');
+    expect(await repository.markAttemptPending(attemptId, { late: true }), 'a finished attempt').toBeUndefined();
+    expect(await repository.markAttemptPending('att_missing', {})).toBeUndefined();
+  });
+
+  it('stores text exactly, quotes and backslashes included', async () => {
+    const tricky = `it's \\'); DROP TABLE jobs; -- \\n "quoted" \u00e9\u{1f600} $1 \\x00`;
+    const { job } = await repository.createJob(
+      newJob(tenant, { request: { kind: 'image', prompt: tricky, params: {} }, metadata: { note: tricky }, idempotencyKey: tricky }),
+    );
+    const stored = await repository.getJob(job.id, tenant);
+    expect(stored?.request.prompt).toBe(tricky);
+    expect(stored?.metadata).toEqual({ note: tricky });
+    expect(stored?.idempotencyKey).toBe(tricky);
+    const started = await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: tricky, model: tricky, keyId: tricky });
+    expect(started?.attempt).toMatchObject({ provider: tricky, model: tricky, keyId: tricky });
+    expect((await repository.appendEvent(job.id, 'progress', { message: tricky }))?.data).toEqual({ message: tricky });
+    expect((await repository.listJobs({ tenantId: tenant, limit: 1000 })).find((listed) => listed.id === job.id)).toEqual(
+      await repository.getJob(job.id),
+    );
+  });
+
+  it('keeps an operation handle that arrives after the job ended', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const started = await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'fal', model: 'x', keyId: null });
+    await repository.cancelJob(job.id);
+    expect(await repository.markAttemptPending(started?.attempt.id ?? '', { requestId: 'req_9' })).toBeUndefined();
+    expect(await repository.listAttempts(job.id)).toMatchObject([{ status: 'pending', operation: { requestId: 'req_9' } }]);
+    expect((await repository.getJob(job.id))?.lastSeq).toBe(3);
+  });
+
+  it('completes a job with its assets in one step', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const outputs = [newAsset(tenant, job.id), newAsset(tenant, job.id)];
+    const done = await repository.completeJob(job.id, { provider: 'simulated', model: 'fast', assets: outputs, actualCostUsd: 0.08 });
+    expect(done?.job).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+      provider: 'simulated',
+      model: 'fast',
+      actualCostUsd: 0.08,
+      outputAssetIds: outputs.map((asset) => asset.id),
+      lastSeq: 2,
+    });
+    expect(done?.job.finishedAt).toBeInstanceOf(Date);
+    expect(done?.event).toMatchObject({ seq: 2, type: 'succeeded' });
+    expect(await repository.getJob(job.id)).toEqual(done?.job);
+    const stored = await repository.listJobAssets(job.id);
+    expect(stored.map((asset) => asset.id).sort()).toEqual(outputs.map((asset) => asset.id).sort());
+    const [firstOutput] = outputs;
+    expect(await repository.getAsset(firstOutput?.id ?? '')).toEqual({ ...firstOutput, createdAt: expect.any(Date) });
+  });
+
+  it('refuses every write to a terminal job and writes nothing', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const failed = await repository.failJob(job.id, { class: 'invalid_input', message: 'prompt too long' });
+    expect(failed?.job).toMatchObject({ status: 'failed', error: { class: 'invalid_input', message: 'prompt too long' }, lastSeq: 2 });
+    expect(failed?.event).toMatchObject({ type: 'failed', seq: 2 });
+    const asset = newAsset(tenant, job.id);
+
+    expect(await repository.appendEvent(job.id, 'progress', {}, { progress: 50 })).toBeUndefined();
+    expect(await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'p', model: 'm', keyId: null })).toBeUndefined();
+    expect(await repository.completeJob(job.id, { provider: 'p', model: 'm', assets: [asset], actualCostUsd: 1 })).toBeUndefined();
+    expect(await repository.failJob(job.id, { class: 'server', message: 'again' })).toBeUndefined();
+    expect(await repository.cancelJob(job.id)).toBeUndefined();
+
+    expect(await repository.getJob(job.id)).toEqual(failed?.job);
+    expect(await repository.listEvents(job.id, 0)).toHaveLength(2);
+    expect(await repository.listAttempts(job.id)).toEqual([]);
+    expect(await repository.getAsset(asset.id)).toBeUndefined();
+    expect(await repository.appendEvent('job_missing', 'progress', {})).toBeUndefined();
+  });
+
+  it('cancels only within the tenant and only once', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    expect(await repository.cancelJob(job.id, otherTenant)).toBeUndefined();
+    const canceled = await repository.cancelJob(job.id, tenant);
+    expect(canceled?.job).toMatchObject({ status: 'canceled', lastSeq: 2 });
+    expect(canceled?.job.finishedAt).toBeInstanceOf(Date);
+    expect(canceled?.event).toMatchObject({ type: 'canceled', seq: 2 });
+    expect(await repository.cancelJob(job.id, tenant)).toBeUndefined();
+    expect(await repository.cancelJob('job_missing')).toBeUndefined();
+  });
+
+  it("hides another tenant's jobs, events and assets", async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const upload = await repository.insertAsset(newAsset(tenant, null));
+    expect(upload).toMatchObject({ jobId: null, size: 5_000_000_000 });
+    expect(await repository.getJob(job.id, otherTenant)).toBeUndefined();
+    expect(await repository.getJob(job.id, tenant)).toMatchObject({ id: job.id });
+    expect(await repository.listEvents(job.id, 0, otherTenant)).toEqual([]);
+    expect(await repository.listEvents(job.id, 0, tenant)).toHaveLength(1);
+    expect(await repository.getAsset(upload.id, otherTenant)).toBeUndefined();
+    expect(await repository.getAsset(upload.id, tenant)).toEqual(upload);
+    expect(await repository.listJobs({ tenantId: otherTenant, limit: 100 })).not.toContainEqual(expect.objectContaining({ id: job.id }));
+  });
+
+  it('pages through jobs newest first with filters', async () => {
+    const owner = newId('ten');
+    const created: string[] = [];
+    for (let index = 0; index < 7; index++) {
+      const { job } = await repository.createJob(newJob(owner, { kind: index % 2 === 0 ? 'image' : 'speech' }));
+      created.push(job.id);
+    }
+    await repository.cancelJob(created[0] ?? '');
+    const newestFirst = [...created].reverse();
+    const pageOne = await repository.listJobs({ tenantId: owner, limit: 3 });
+    expect(pageOne.map((job) => job.id)).toEqual(newestFirst.slice(0, 3));
+    const pageTwo = await repository.listJobs({ tenantId: owner, limit: 3, before: pageOne.at(-1)?.id });
+    expect(pageTwo.map((job) => job.id)).toEqual(newestFirst.slice(3, 6));
+    const pageThree = await repository.listJobs({ tenantId: owner, limit: 3, before: pageTwo.at(-1)?.id });
+    expect(pageThree.map((job) => job.id)).toEqual(newestFirst.slice(6));
+    const speech = await repository.listJobs({ tenantId: owner, kind: 'speech', limit: 10 });
+    expect(speech.map((job) => job.id)).toEqual(newestFirst.filter((_, index) => index % 2 === 1));
+    const canceled = await repository.listJobs({ tenantId: owner, status: 'canceled', limit: 10 });
+    expect(canceled.map((job) => job.id)).toEqual([created[0]]);
+    expect(await repository.listJobs({ tenantId: owner, status: 'queued', kind: 'image', limit: 10 })).toHaveLength(3);
+  });
+
+  it('counts jobs by status with every status present', async () => {
+    const owner = newId('ten');
+    const empty = await repository.countJobs(owner);
+    expect(empty).toEqual(Object.fromEntries(jobStatuses.map((status) => [status, 0])));
+    const { job } = await repository.createJob(newJob(owner));
+    await repository.createJob(newJob(owner));
+    await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'p', model: 'm', keyId: null });
+    expect(await repository.countJobs(owner)).toEqual({ queued: 1, running: 1, succeeded: 0, failed: 0, canceled: 0 });
+    const all = await repository.countJobs();
+    expect(all.queued).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(all).sort()).toEqual([...jobStatuses].sort());
+  });
+
+  it('upserts provider keys and keeps their creation time', async () => {
+    const provider = `openai_${newId('pk').slice(-6)}`;
+    const id = newId('pk');
+    const created = await repository.upsertProviderKey({ id, provider, pool: 'default', secret: 'enc:v1:abc', status: 'active', limits: { rpm: 60 } });
+    const updated = await repository.upsertProviderKey({ id, provider, pool: 'anime', secret: 'enc:v1:def', status: 'rate_limited', limits: { rpm: 30, concurrency: 2 } });
+    expect(updated).toEqual({ id, provider, pool: 'anime', secret: 'enc:v1:def', status: 'rate_limited', limits: { rpm: 30, concurrency: 2 }, createdAt: created.createdAt });
+    await repository.upsertProviderKey({ id: newId('pk'), provider: `${provider}_other`, pool: 'default', secret: 's', status: 'active', limits: {} });
+    expect(await repository.listProviderKeys(provider)).toEqual([updated]);
+    expect((await repository.listProviderKeys()).length).toBeGreaterThanOrEqual(2);
+  });
+});
