@@ -1,6 +1,6 @@
 // The HTTP producer: validates, persists and enqueues jobs, and serves their state and outputs.
 // `mediagate api` runs it alone; `mediagate start` runs it beside the workers.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Runtime } from '@mediagate/engine';
 import { installErrorHandling } from './errors.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
@@ -20,7 +20,8 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   const app = Fastify({
     loggerInstance: (options.logger === false ? undefined : runtime.logger) as FastifyBaseLogger | undefined,
     bodyLimit: options.bodyLimit ?? 20 * 1024 * 1024,
-    disableRequestLogging: true,
+    // Per-request lines would drown the job logs; requests that fail are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandling(app);
   registerSystemRoutes(app, runtime);

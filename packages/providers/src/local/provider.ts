@@ -3,7 +3,7 @@
 import { InputError } from '@mediagate/core';
 import type { CallContext, ProviderAdapter, ProviderHealth, ProviderRequest, SubmitResult } from '../contract.ts';
 import { cardModel, generateCard } from './card/index.ts';
-import { generateMotion, motionModel } from './motion/index.ts';
+import { generateMotion, motionHealth, motionModel, validateMotionRequest } from './motion/index.ts';
 import { generateSpeech, ttsHealth, ttsModel } from './tts/index.ts';
 
 type Generate = (request: ProviderRequest, ctx: CallContext) => Promise<SubmitResult>;
@@ -24,6 +24,9 @@ export function createLocalProvider(): ProviderAdapter {
     // Rendering and encoding are CPU-bound: more than a couple at once only queue inside libvips/ffmpeg.
     defaultConcurrency: 2,
     attemptTimeoutMs: 10 * 60_000,
+    validate(request) {
+      if (request.model === 'motion') validateMotionRequest(request);
+    },
     submit(request, ctx) {
       const generate = generators[request.model];
       if (generate === undefined) {
@@ -35,7 +38,10 @@ export function createLocalProvider(): ProviderAdapter {
       return generate(request, ctx);
     },
     async health(): Promise<ProviderHealth> {
-      return ttsHealth();
+      // One provider, two engines: report both, unavailable if either is.
+      const [speech, video] = await Promise.all([ttsHealth(), motionHealth()]);
+      const status = speech.status === 'ok' && video.status === 'ok' ? 'ok' : 'unavailable';
+      return { status, message: [`speech: ${speech.message ?? speech.status}`, `video: ${video.message ?? video.status}`].join('; ') };
     },
   };
 }

@@ -1,0 +1,146 @@
+// End-to-end throughput of `mediagate start` (API + workers in one process, embedded PGlite by
+// default) against the simulated provider, and the peak RSS of that process.
+//
+//   npx tsx bench/throughput.ts [--jobs 3000] [--latency 0] [--in-flight 1000] [--database pglite|postgres]
+//
+// The simulated provider and the load generator run in this process; the server runs as a child
+// process, exactly as a user starts it. Jobs are POSTed to /v1/jobs with at most --in-flight
+// unfinished at once; completions arrive on the Redis event feed.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Agent, setGlobalDispatcher } from 'undici';
+import { EventBus, createRedis } from '@mediagate/engine';
+import { startSimulatedServer } from '@mediagate/providers';
+import { createTestDatabase } from '../test/support/postgres.ts';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '3000' },
+    latency: { type: 'string', default: '0' },
+    'in-flight': { type: 'string', default: '1000' },
+    database: { type: 'string', default: 'pglite' },
+    port: { type: 'string', default: '7979' },
+  },
+});
+const jobs = Number(values.jobs);
+const latencyMs = Number(values.latency);
+const inFlight = Number(values['in-flight']);
+const port = Number(values.port);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `mgbench-${process.pid}`;
+setGlobalDispatcher(new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 30_000 }));
+
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function main(): Promise<void> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'mediagate-bench-'));
+  const simulated = await startSimulatedServer();
+  const database = values.database === 'postgres' ? await createTestDatabase() : undefined;
+  const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server = spawn(process.execPath, [...nodeArgs, cli, 'start'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      MEDIAGATE_HOME: home,
+      MEDIAGATE_QUEUE_PREFIX: prefix,
+      MEDIAGATE_SIMULATED_URL: simulated.url,
+      MEDIAGATE_CONCURRENCY_SIMULATED: String(Math.max(inFlight, 100)),
+      LOG_LEVEL: 'warn',
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (text.includes('mediagate start:')) resolve();
+      else process.stderr.write(text);
+    });
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const publisher = createRedis(redisUrl);
+  const bus = new EventBus(publisher, redisUrl, prefix);
+  const submittedAt = new Map<string, number>();
+  // At 0 ms latency a job can finish before its POST answer arrives: remember those.
+  const finishedEarly = new Map<string, { at: number; ok: boolean }>();
+  const latencies: number[] = [];
+  let finished = 0;
+  let failed = 0;
+  const waiters: (() => void)[] = [];
+  let allDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allDone = resolve));
+  const finish = (jobId: string, at: number, ok: boolean) => {
+    const started = submittedAt.get(jobId);
+    if (started === undefined) {
+      finishedEarly.set(jobId, { at, ok });
+      return;
+    }
+    submittedAt.delete(jobId);
+    latencies.push(at - started);
+    finished += 1;
+    if (!ok) failed += 1;
+    waiters.shift()?.();
+    if (finished === jobs) allDone();
+  };
+  const unsubscribe = await bus.onEvent((message) => {
+    if (message.type !== 'succeeded' && message.type !== 'failed' && message.type !== 'canceled') return;
+    finish(message.jobId, performance.now(), message.type === 'succeeded');
+  });
+
+  const body = (index: number) =>
+    JSON.stringify({ kind: 'image', prompt: `bench ${index}`, model: 'simulated/image', params: { width: 64, height: 64, simulate: { latency_ms: latencyMs } } });
+  const started = performance.now();
+  let sent = 0;
+  const senders = Array.from({ length: 32 }, async () => {
+    while (sent < jobs) {
+      while (submittedAt.size >= inFlight) await new Promise<void>((resolve) => waiters.push(resolve));
+      const index = sent++;
+      const at = performance.now();
+      const response = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(index) });
+      const job = (await response.json()) as { id: string };
+      if (response.status !== 201) throw new Error(`POST /v1/jobs answered ${response.status}: ${JSON.stringify(job)}`);
+      submittedAt.set(job.id, at);
+      const early = finishedEarly.get(job.id);
+      if (early) {
+        finishedEarly.delete(job.id);
+        finish(job.id, early.at, early.ok);
+      }
+    }
+  });
+  await Promise.all(senders);
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(0);
+  const rss = await peakRssMb(server.pid ?? 0);
+  const result = {
+    scenario: `latency ${latencyMs} ms, ${inFlight} in flight, ${values.database}`,
+    jobs,
+    failed,
+    seconds: Number(seconds.toFixed(2)),
+    jobsPerSecond: Number((jobs / seconds).toFixed(0)),
+    latencyMs: { p50: Number(pick(0.5)), p99: Number(pick(0.99)) },
+    serverPeakRssMb: Number(rss.toFixed(0)),
+    providerSubmits: simulated.stats().submits,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await unsubscribe();
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await publisher.quit();
+  await simulated.close();
+  await database?.drop();
+  await rm(home, { recursive: true, force: true });
+}
+
+await main();
