@@ -10,6 +10,7 @@ import { execute } from './prepared.ts';
 import type {
   AssetRecord,
   AttemptRecord,
+  ClaimResult,
   JobEvent,
   JobEventType,
   JobListFilter,
@@ -151,6 +152,27 @@ export class DrizzleRepository implements Repository {
     return { attempt: toAttemptRecord(decodeRow(attempts, row.attempt)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
   }
 
+  async claimJob(input: {
+    attemptId: string;
+    jobId: string;
+    targetIndex: number;
+    provider: string;
+    model: string;
+    keyId: string | null;
+  }): Promise<ClaimResult | undefined> {
+    const [row] = await this.#rows(
+      execute(statements.claimJob, [input.attemptId, input.jobId, input.provider, input.model, input.keyId, input.targetIndex]),
+    );
+    if (!row) return undefined;
+    const job = toJobRecord(decodeRow(jobs, row.job));
+    if (row.attempt === null || row.attempt === undefined) return { job };
+    return {
+      job,
+      attempt: toAttemptRecord(decodeRow(attempts, row.attempt)),
+      event: toJobEvent(decodeRow(jobEvents, row.event)),
+    };
+  }
+
   async markAttemptPending(attemptId: string, operation: Json): Promise<JobEvent | undefined> {
     const [row] = await this.#rows(execute(statements.markAttemptPending, [attemptId, operation]));
     return row ? toJobEvent(decodeRow(jobEvents, row.event)) : undefined;
@@ -170,7 +192,13 @@ export class DrizzleRepository implements Repository {
 
   completeJob(
     jobId: string,
-    result: { provider: string; model: string; assets: NewAsset[]; actualCostUsd: number | null },
+    result: {
+      provider: string;
+      model: string;
+      assets: NewAsset[];
+      actualCostUsd: number | null;
+      attempt?: { id: string; costUsd: number | null };
+    },
   ): Promise<JobWithEvent | undefined> {
     const rows = result.assets.map((asset) => ({
       id: asset.id,
@@ -190,7 +218,16 @@ export class DrizzleRepository implements Repository {
       actualCostUsd: result.actualCostUsd,
     };
     return this.#jobWithEvent(
-      execute(statements.completeJob, [jobId, result.provider, result.model, result.actualCostUsd, rows, eventData]),
+      execute(statements.completeJob, [
+        jobId,
+        result.provider,
+        result.model,
+        result.actualCostUsd,
+        rows,
+        eventData,
+        result.attempt?.id ?? null,
+        result.attempt?.costUsd ?? null,
+      ]),
     );
   }
 

@@ -117,6 +117,39 @@ export const startAttempt = defineStatement(
 );
 
 /**
+ * The worker's fast path: a queued job on the expected target becomes running with its first
+ * attempt in one round trip. Any other job (running, terminal, moved on) is returned as it is,
+ * with no attempt, for the caller to decide. $1 attempt id, $2 job, $3 provider, $4 model,
+ * $5 key id, $6 target index.
+ */
+export const claimJob = defineStatement(
+  'mediagate_claim_job',
+  ['text', 'text', 'text', 'text', 'text', 'integer'],
+  `
+  WITH j AS (
+    UPDATE jobs SET
+      last_seq = last_seq + 1,
+      attempts_started = attempts_started + 1,
+      status = 'running',
+      started_at = coalesce(started_at, now()),
+      updated_at = now()
+    WHERE id = $2 AND status = 'queued' AND target_index = $6
+    RETURNING *
+  ),
+  a AS (
+    INSERT INTO attempts (id, job_id, number, provider, model, key_id, status)
+    SELECT $1, j.id, j.attempts_started, $3, $4, $5, 'submitting' FROM j
+    RETURNING *
+  ),${eventFromJ(
+    `'attempt'`,
+    `jsonb_build_object('attemptId', $1, 'number', j.attempts_started, 'provider', $3, 'model', $4, 'keyId', $5)`,
+  )}
+  SELECT row_to_json(j) AS job, (SELECT row_to_json(a) FROM a) AS attempt, (SELECT row_to_json(e) FROM e) AS event FROM j
+  UNION ALL
+  SELECT row_to_json(x) AS job, NULL AS attempt, NULL AS event FROM jobs x WHERE x.id = $2 AND NOT EXISTS (SELECT 1 FROM j)`,
+);
+
+/**
  * Stores the operation handle even when the job turned terminal meanwhile (the provider holds
  * the work either way, and cancelling it needs the handle); only the event depends on the job.
  * $1 attempt id, $2 operation.
@@ -153,15 +186,21 @@ export const finishAttempt = defineStatement(
 );
 
 /**
- * $1 job, $2 provider, $3 model, $4 actual cost, $5 assets as a JSON array of rows, $6 event data.
+ * $1 job, $2 provider, $3 model, $4 actual cost, $5 assets as a JSON array of rows, $6 event data,
+ * $7 the attempt that produced them (NULL: none) and $8 its cost; the attempt is marked succeeded
+ * even if the job was canceled meanwhile, because the provider did the work.
  * Assets take tenant and job from the job row, so outputs cannot land under another tenant; an
  * asset id that already exists (stored earlier with insertAsset) is kept as it is.
  */
 export const completeJob = defineStatement(
   'mediagate_complete_job',
-  ['text', 'text', 'text', 'double precision', 'jsonb', 'jsonb'],
+  ['text', 'text', 'text', 'double precision', 'jsonb', 'jsonb', 'text', 'double precision'],
   `
-  WITH j AS (
+  WITH fa AS (
+    UPDATE attempts SET status = 'succeeded', error = NULL, cost_usd = $8, finished_at = now()
+    WHERE id = $7 AND job_id = $1
+  ),
+  j AS (
     UPDATE jobs SET
       last_seq = last_seq + 1,
       status = 'succeeded',
@@ -221,6 +260,7 @@ export const jobStatements = [
   appendEvent,
   listEvents,
   startAttempt,
+  claimJob,
   markAttemptPending,
   finishAttempt,
   completeJob,

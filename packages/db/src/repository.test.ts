@@ -213,6 +213,47 @@ describe.each(backends)('Repository on $name', (backend) => {
     expect((await repository.getJob(job.id))?.lastSeq).toBe(3);
   });
 
+  it('claims a queued job with its first attempt in one step, and only once', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const claim = { jobId: job.id, targetIndex: 0, provider: 'simulated', model: 'fast', keyId: 'pk_1' };
+    const [first, second] = await Promise.all([
+      repository.claimJob({ ...claim, attemptId: newId('att') }),
+      repository.claimJob({ ...claim, attemptId: newId('att') }),
+    ]);
+    const winners = [first, second].filter((result) => result?.attempt !== undefined);
+    expect(winners).toHaveLength(1);
+    const won = winners[0];
+    expect(won?.job).toMatchObject({ status: 'running', lastSeq: 2 });
+    expect(won?.attempt).toMatchObject({ number: 1, status: 'submitting', keyId: 'pk_1' });
+    expect(won?.event).toMatchObject({ seq: 2, type: 'attempt' });
+    const loser = [first, second].find((result) => result?.attempt === undefined);
+    expect(loser?.job.id).toBe(job.id);
+    expect(loser?.event).toBeUndefined();
+    expect(await repository.listAttempts(job.id)).toHaveLength(1);
+    // Another target index, or an unknown job, claims nothing.
+    const { job: other } = await repository.createJob(newJob(tenant));
+    expect((await repository.claimJob({ ...claim, jobId: other.id, targetIndex: 1, attemptId: newId('att') }))?.attempt).toBeUndefined();
+    expect((await repository.getJob(other.id))?.status).toBe('queued');
+    expect(await repository.claimJob({ ...claim, jobId: 'job_missing', attemptId: newId('att') })).toBeUndefined();
+  });
+
+  it('marks the producing attempt succeeded together with the job', async () => {
+    const { job } = await repository.createJob(newJob(tenant));
+    const claimed = await repository.claimJob({ jobId: job.id, targetIndex: 0, provider: 'simulated', model: 'fast', keyId: null, attemptId: newId('att') });
+    const attemptId = claimed?.attempt?.id ?? '';
+    const done = await repository.completeJob(job.id, {
+      provider: 'simulated',
+      model: 'fast',
+      assets: [newAsset(tenant, job.id)],
+      actualCostUsd: 0.02,
+      attempt: { id: attemptId, costUsd: 0.02 },
+    });
+    expect(done?.job.status).toBe('succeeded');
+    const [attempt] = await repository.listAttempts(job.id);
+    expect(attempt).toMatchObject({ id: attemptId, status: 'succeeded', costUsd: 0.02, error: null });
+    expect(attempt?.finishedAt).toBeInstanceOf(Date);
+  });
+
   it('completes a job with its assets in one step', async () => {
     const { job } = await repository.createJob(newJob(tenant));
     const outputs = [newAsset(tenant, job.id), newAsset(tenant, job.id)];

@@ -161,6 +161,13 @@ export interface JobPatch {
   error?: ErrorRecord | null;
 }
 
+export interface ClaimResult {
+  job: JobRecord;
+  /** Present when the claim started an attempt. */
+  attempt?: AttemptRecord;
+  event?: JobEvent;
+}
+
 export interface Repository {
   /** Creates the tenant if missing; returns it either way. */
   ensureTenant(id: string, name: string): Promise<TenantRecord>;
@@ -195,6 +202,19 @@ export interface Repository {
     keyId: string | null;
   }): Promise<{ attempt: AttemptRecord; event: JobEvent } | undefined>;
   /**
+   * The worker's fast path: when the job is queued on `targetIndex`, starts its attempt exactly
+   * as startAttempt does and returns job, attempt and event; otherwise returns the job as it is
+   * (running, terminal, or on another target) without writing. Undefined when there is no job.
+   */
+  claimJob(input: {
+    attemptId: string;
+    jobId: string;
+    targetIndex: number;
+    provider: string;
+    model: string;
+    keyId: string | null;
+  }): Promise<ClaimResult | undefined>;
+  /**
    * Stores the async handle (status pending, submittedAt) and appends a `submitted` event.
    * Undefined when the attempt is unknown or already finished, or the job is terminal; in the
    * last case the handle is still stored, so the provider's work can be found and cancelled.
@@ -214,7 +234,14 @@ export interface Repository {
    */
   completeJob(
     jobId: string,
-    result: { provider: string; model: string; assets: NewAsset[]; actualCostUsd: number | null },
+    result: {
+      provider: string;
+      model: string;
+      assets: NewAsset[];
+      actualCostUsd: number | null;
+      /** The attempt that produced the outputs, marked succeeded in the same statement. */
+      attempt?: { id: string; costUsd: number | null };
+    },
   ): Promise<{ job: JobRecord; event: JobEvent } | undefined>;
   /** Terminal failure; undefined when already terminal. */
   failJob(jobId: string, error: ErrorRecord): Promise<{ job: JobRecord; event: JobEvent } | undefined>;

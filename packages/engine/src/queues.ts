@@ -7,6 +7,9 @@ export interface QueuePayload {
   jobId: string;
   /** Which of the job's targets this entry is for; stale entries are dropped. */
   targetIndex: number;
+  /** That target, so a worker can claim the job and start its attempt in one write. */
+  provider?: string;
+  model?: string;
 }
 
 export function queueName(prefix: string, provider: string, pool = 'default'): string {

@@ -20,6 +20,14 @@ import type { Runtime } from './runtime.ts';
 import { loadImages } from './submit.ts';
 import { toProviderRequest } from './targets.ts';
 
+interface Claimed {
+  type: 'started';
+  job: JobRecord;
+  attempt: AttemptRecord;
+  key: ProviderKey | undefined;
+  resolved: ResolvedTarget;
+}
+
 /** What to do with the queue entry after an attempt. */
 type Outcome = { type: 'done' } | { type: 'delay'; ms: number } | { type: 'next-key' };
 
@@ -54,18 +62,63 @@ export class JobRunner {
 
   async run(payload: QueuePayload): Promise<Outcome> {
     const { repo } = this.#runtime;
-    const job = await repo.getJob(payload.jobId);
+    const claimed = await this.#claim(payload);
+    if (claimed?.type === 'started') return this.#guarded(claimed.job, (cancel) => this.#runStarted(claimed, cancel));
+    const job = claimed?.type === 'job' ? claimed.job : await repo.getJob(payload.jobId);
     if (job === undefined || isTerminal(job.status)) return { type: 'done' };
     // A fallback hop is enqueued before the database records it; wait for the record.
     if (payload.targetIndex > job.targetIndex) return { type: 'delay', ms: 250 };
     if (payload.targetIndex < job.targetIndex) return { type: 'done' };
+    return this.#guarded(job, (cancel) => this.#runTarget(job, cancel));
+  }
+
+  /** Runs `work` with a cancel signal that `cancelRunning(job.id)` aborts. */
+  async #guarded(job: JobRecord, work: (cancel: AbortSignal) => Promise<Outcome>): Promise<Outcome> {
     const controller = new AbortController();
     this.#running.set(job.id, controller);
     try {
-      return await this.#runTarget(job, controller.signal);
+      return await work(controller.signal);
     } finally {
       this.#running.delete(job.id);
     }
+  }
+
+  /**
+   * The common case in one write: a queued job on this entry's target becomes running with its
+   * first attempt. Anything else (a resumed, retried or finished job) comes back as the job.
+   */
+  async #claim(payload: QueuePayload): Promise<Claimed | { type: 'job'; job: JobRecord } | undefined> {
+    const { provider, model } = payload;
+    if (provider === undefined || model === undefined) return undefined;
+    const adapter = this.#runtime.providers.get(provider);
+    const spec = adapter?.models.find((candidate) => candidate.id === model);
+    if (adapter === undefined || spec === undefined) return undefined;
+    const choice = this.#runtime.keys.choose(provider);
+    if (choice.type !== 'key' && choice.type !== 'none') return undefined;
+    const key = choice.type === 'key' ? choice.key : undefined;
+    const claim = await this.#runtime.repo.claimJob({
+      attemptId: newId('att'),
+      jobId: payload.jobId,
+      targetIndex: payload.targetIndex,
+      provider,
+      model,
+      keyId: key?.id ?? null,
+    });
+    if (claim === undefined) return undefined;
+    if (claim.attempt === undefined) return { type: 'job', job: claim.job };
+    await this.#runtime.bus.publish(claim.event);
+    return { type: 'started', job: claim.job, attempt: claim.attempt, key, resolved: { adapter, spec, target: { provider, model } } };
+  }
+
+  async #runStarted(claimed: Claimed, cancel: AbortSignal): Promise<Outcome> {
+    const { job } = claimed;
+    const images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
+    const request = toProviderRequest(job.request, claimed.resolved.target, images);
+    const outcome = await this.#attempt(job, claimed.resolved, request, claimed.key, cancel, { attempt: claimed.attempt, submitted: false });
+    if (outcome.type !== 'next-key') return outcome;
+    const fresh = await this.#runtime.repo.getJob(job.id);
+    if (fresh === undefined || isTerminal(fresh.status)) return { type: 'done' };
+    return this.#runTarget(fresh, cancel);
   }
 
   async #runTarget(job: JobRecord, cancel: AbortSignal): Promise<Outcome> {
@@ -76,11 +129,11 @@ export class JobRunner {
     const images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
     const request = toProviderRequest(job.request, target, images);
 
-    const last = (await repo.listAttempts(job.id)).at(-1);
+    const last = job.status === 'queued' ? undefined : (await repo.listAttempts(job.id)).at(-1);
     if (last?.status === 'pending' && last.provider === target.provider && last.model === target.model) {
       // A worker died while the provider was working: resume polling the stored handle.
       const key = last.keyId === null ? undefined : keys.find(target.provider, last.keyId);
-      const outcome = await this.#attempt(job, resolved, request, key, cancel, last);
+      const outcome = await this.#attempt(job, resolved, request, key, cancel, { attempt: last, submitted: true });
       if (outcome.type !== 'next-key') return outcome;
     } else if (last?.status === 'submitting') {
       const error: ErrorRecord = {
@@ -116,11 +169,12 @@ export class JobRunner {
     request: ProviderRequest,
     key: ProviderKey | undefined,
     cancel: AbortSignal,
-    resume: AttemptRecord | undefined,
+    /** An attempt already recorded: just started (submit it) or submitted (poll it). */
+    existing: { attempt: AttemptRecord; submitted: boolean } | undefined,
   ): Promise<Outcome> {
     const { repo, keys, settings, bus } = this.#runtime;
     const { adapter, target } = resolved;
-    let attempt = resume;
+    let attempt = existing?.attempt;
     if (attempt === undefined) {
       const started = await repo.startAttempt({ id: newId('att'), jobId: job.id, provider: target.provider, model: target.model, keyId: key?.id ?? null });
       if (started === undefined) return { type: 'done' };
@@ -137,7 +191,7 @@ export class JobRunner {
     if (key) keys.acquire(target.provider, key.id);
     try {
       let completed: { outputs: Parameters<typeof storeOutputs>[2]; costUsd?: number | undefined } | undefined;
-      if (resume === undefined) {
+      if (existing?.submitted !== true) {
         const submitted = await adapter.submit(request, ctx);
         if (submitted.status === 'pending') {
           operation = submitted.operation;
@@ -157,8 +211,13 @@ export class JobRunner {
       }
       const assets = await storeOutputs(this.#runtime, job, completed.outputs, tmpDir, signal);
       const costUsd = completed.costUsd ?? job.estimatedCostUsd;
-      await repo.finishAttempt(attempt.id, { status: 'succeeded', costUsd });
-      const done = await repo.completeJob(job.id, { provider: target.provider, model: target.model, assets, actualCostUsd: costUsd });
+      const done = await repo.completeJob(job.id, {
+        provider: target.provider,
+        model: target.model,
+        assets,
+        actualCostUsd: costUsd,
+        attempt: { id: attempt.id, costUsd },
+      });
       await bus.publish(done?.event);
       return { type: 'done' };
     } catch (caught) {
@@ -217,7 +276,11 @@ export class JobRunner {
     const next = job.targets[nextIndex];
     // Invalid input fails the same way everywhere; other failures try the next target.
     if (next !== undefined && error.errorClass !== 'invalid_input') {
-      await this.#runtime.queues.enqueue(next.provider, { jobId: job.id, targetIndex: nextIndex }, { priority: job.priority });
+      await this.#runtime.queues.enqueue(
+        next.provider,
+        { jobId: job.id, targetIndex: nextIndex, provider: next.provider, model: next.model },
+        { priority: job.priority },
+      );
       await this.#event(job.id, 'fallback', { from: `${provider}/${target?.model}`, to: `${next.provider}/${next.model}`, error: { ...record } }, {
         targetIndex: nextIndex,
         attemptCount: 0,

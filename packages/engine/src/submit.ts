@@ -73,7 +73,7 @@ export async function submitJob(
     estimatedCostUsd: plan.estimate.usd,
   });
   const first = plan.targets[0] as Target;
-  await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0 }, { priority: job.priority });
+  await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model }, { priority: job.priority });
   await runtime.bus.publish(event);
   runtime.logger.debug({ jobId: job.id, target: first }, 'job queued');
   return job;
