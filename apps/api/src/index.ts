@@ -2,7 +2,8 @@
 // `mediagate api` runs it alone; `mediagate start` runs it beside the workers.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Runtime } from '@mediagate/engine';
-import { installErrorHandling } from './errors.ts';
+import { installBodyParsing } from './body-parsing.ts';
+import { frameworkErrors, installErrorHandling } from './errors.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 import { registerSystemRoutes } from './routes-system.ts';
@@ -22,8 +23,12 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
     bodyLimit: options.bodyLimit ?? 20 * 1024 * 1024,
     // Per-request lines would drown the job logs; requests that fail are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Long ids reach the routes, which answer in the API's shape naming the field.
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors,
   });
   installErrorHandling(app);
+  installBodyParsing(app);
   registerSystemRoutes(app, runtime);
   registerJobRoutes(app, runtime);
   registerAssetRoutes(app, runtime);

@@ -1,10 +1,9 @@
 // Asset routes: metadata and bytes of stored outputs and uploads, and image uploads.
 import type { FastifyInstance } from 'fastify';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import type { AssetRecord } from '@mediagate/db';
 import { InputError, NotFoundError, parseInput } from '@mediagate/core';
 import { importImageFile, type Runtime } from '@mediagate/engine';
 import { tenantOf } from './routes-jobs.ts';
@@ -34,25 +33,38 @@ export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): voi
   });
 
   // Raw image bytes as the body (Content-Type image/png|jpeg|webp); the type is sniffed, not trusted.
-  app.addContentTypeParser(/^image\//, (_request, payload, done) => done(null, payload));
-  app.post('/v1/uploads', async (request, reply) => {
-    if (typeof request.body !== 'object' || request.body === null || !('pipe' in request.body)) {
-      throw new InputError('body: send the image bytes with Content-Type image/png, image/jpeg or image/webp', {
-        field: 'body',
-        status: 415,
-        code: 'unsupported_media_type',
-      });
-    }
-    const root = path.join(runtime.settings.home, 'tmp');
-    await mkdir(root, { recursive: true });
-    const dir = await mkdtemp(path.join(root, 'upload-'));
-    try {
-      const file = path.join(dir, 'upload');
-      await pipeline(request.body as NodeJS.ReadableStream, createWriteStream(file));
-      const asset = await importImageFile(runtime, tenantOf(request), file);
+  // In its own scope so that no other route accepts image bodies, and buffered so bodyLimit holds.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, (_request, bytes, done) => done(null, bytes));
+    scope.post('/v1/uploads', async (request, reply) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new InputError('Content-Type: send the image bytes with image/png, image/jpeg or image/webp', {
+          field: 'content-type',
+          status: 415,
+          code: 'unsupported_media_type',
+        });
+      }
+      const asset = await importUpload(runtime, tenantOf(request), request.body);
       return reply.status(201).send(assetView(asset));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
+}
+
+async function importUpload(runtime: Runtime, tenantId: string, bytes: Buffer): Promise<AssetRecord> {
+  const root = path.join(runtime.settings.home, 'tmp');
+  await mkdir(root, { recursive: true });
+  const dir = await mkdtemp(path.join(root, 'upload-'));
+  const file = path.join(dir, 'upload');
+  try {
+    await writeFile(file, bytes);
+    return await importImageFile(runtime, tenantId, file);
+  } catch (error) {
+    // The probe's message names the image by its temporary path: say "the upload" instead.
+    if (!(error instanceof InputError)) throw error;
+    const message = error.message.replaceAll(file, 'the upload').replace(/^image: /, 'body: ');
+    throw new InputError(message, { field: 'body', ...(error.allowed ? { allowed: error.allowed } : {}) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

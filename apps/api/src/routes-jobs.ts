@@ -1,7 +1,7 @@
 // Job routes: create, read, list, cancel. Everything is scoped to the caller's tenant.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { NotFoundError, jobKinds, jobStatuses, parseInput } from '@mediagate/core';
+import { InputError, NotFoundError, jobKinds, jobStatuses, parseInput } from '@mediagate/core';
 import { cancelJob, submitJob, type Runtime } from '@mediagate/engine';
 import { jobView } from './views.ts';
 
@@ -25,6 +25,9 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
   const { repo } = runtime;
 
   app.post('/v1/jobs', async (request, reply) => {
+    if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+      throw new InputError('body: send a JSON object, e.g. {"kind": "image", "prompt": "..."}', { field: 'body' });
+    }
     const job = await submitJob(runtime, tenantOf(request), request.body);
     return reply.status(201).send(jobView(job, { attempts: [], outputs: [] }));
   });
