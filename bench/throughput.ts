@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Agent, setGlobalDispatcher } from 'undici';
+import { Pool } from 'undici';
 import { EventBus, createRedis } from '@mediagate/engine';
 import { startSimulatedServer } from '@mediagate/providers';
 import { createTestDatabase } from '../test/support/postgres.ts';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '1000' },
     database: { type: 'string', default: 'pglite' },
     port: { type: 'string', default: '7979' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const jobs = Number(values.jobs);
@@ -32,12 +33,17 @@ const inFlight = Number(values['in-flight']);
 const port = Number(values.port);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `mgbench-${process.pid}`;
-setGlobalDispatcher(new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 30_000 }));
 
 async function peakRssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** User + system CPU seconds a process has used so far. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function main(): Promise<void> {
@@ -67,7 +73,8 @@ async function main(): Promise<void> {
     });
     server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const base = `http://127.0.0.1:${port}`;
+  // undici's pool rather than fetch: the load generator shares the machine, so keep it cheap.
+  const client = new Pool(`http://127.0.0.1:${port}`, { connections: 32, keepAliveTimeout: 30_000 });
   const publisher = createRedis(redisUrl);
   const bus = new EventBus(publisher, redisUrl, prefix);
   const submittedAt = new Map<string, number>();
@@ -100,15 +107,17 @@ async function main(): Promise<void> {
   const body = (index: number) =>
     JSON.stringify({ kind: 'image', prompt: `bench ${index}`, model: 'simulated/image', params: { width: 64, height: 64, simulate: { latency_ms: latencyMs } } });
   const started = performance.now();
+  const cpuBefore = await cpuSeconds(server.pid ?? 0);
+  const ownCpuBefore = process.cpuUsage();
   let sent = 0;
   const senders = Array.from({ length: 32 }, async () => {
     while (sent < jobs) {
       while (submittedAt.size >= inFlight) await new Promise<void>((resolve) => waiters.push(resolve));
       const index = sent++;
       const at = performance.now();
-      const response = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(index) });
-      const job = (await response.json()) as { id: string };
-      if (response.status !== 201) throw new Error(`POST /v1/jobs answered ${response.status}: ${JSON.stringify(job)}`);
+      const response = await client.request({ path: '/v1/jobs', method: 'POST', headers: { 'content-type': 'application/json' }, body: body(index) });
+      const job = (await response.body.json()) as { id: string };
+      if (response.statusCode !== 201) throw new Error(`POST /v1/jobs answered ${response.statusCode}: ${JSON.stringify(job)}`);
       submittedAt.set(job.id, at);
       const early = finishedEarly.get(job.id);
       if (early) {
@@ -123,6 +132,8 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(0);
   const rss = await peakRssMb(server.pid ?? 0);
+  const serverCpu = (await cpuSeconds(server.pid ?? 0)) - cpuBefore;
+  const ownCpu = process.cpuUsage(ownCpuBefore);
   const result = {
     scenario: `latency ${latencyMs} ms, ${inFlight} in flight, ${values.database}`,
     jobs,
@@ -131,14 +142,21 @@ async function main(): Promise<void> {
     jobsPerSecond: Number((jobs / seconds).toFixed(0)),
     latencyMs: { p50: Number(pick(0.5)), p99: Number(pick(0.99)) },
     serverPeakRssMb: Number(rss.toFixed(0)),
+    serverCpuMsPerJob: Number(((serverCpu * 1000) / jobs).toFixed(2)),
+    loadAndProviderCpuMsPerJob: Number(((ownCpu.user + ownCpu.system) / 1000 / jobs).toFixed(2)),
     providerSubmits: simulated.stats().submits,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await unsubscribe();
+  await client.close();
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   await publisher.quit();
   await simulated.close();
+  if (values.keep) {
+    process.stderr.write(`kept: MEDIAGATE_HOME=${home}${database ? ` DATABASE_URL=${database.url}` : ''}\n`);
+    return;
+  }
   await database?.drop();
   await rm(home, { recursive: true, force: true });
 }

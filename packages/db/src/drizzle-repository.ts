@@ -5,6 +5,8 @@ import { jobStatuses } from '@mediagate/core';
 import type { SQL } from 'drizzle-orm';
 import { and, asc, count, desc, eq, lt } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as batch from './batch-statements.ts';
+import { Batcher } from './batcher.ts';
 import * as statements from './job-statements.ts';
 import { execute } from './prepared.ts';
 import type {
@@ -46,9 +48,49 @@ type JobWithEvent = { job: JobRecord; event: JobEvent };
  * Needs the statements of job-statements.ts prepared on every connection it uses (open.ts does
  * that when a connection opens).
  */
+/** Assets as the completion statements read them (snake_case columns). */
+function assetRows(assets: readonly NewAsset[]) {
+  return assets.map((asset) => ({
+    id: asset.id,
+    sha256: asset.sha256,
+    size: asset.size,
+    mime: asset.mime,
+    kind: asset.kind,
+    width: asset.width,
+    height: asset.height,
+    duration_ms: asset.durationMs,
+    storage_key: asset.storageKey,
+  }));
+}
+
+function completionEvent(result: { provider: string; model: string; assets: readonly NewAsset[]; actualCostUsd: number | null }) {
+  return {
+    provider: result.provider,
+    model: result.model,
+    assetIds: result.assets.map((asset) => asset.id),
+    actualCostUsd: result.actualCostUsd,
+  };
+}
+
+type ClaimInput = Parameters<Repository['claimJob']>[0];
+type CompleteInput = { jobId: string; result: Parameters<Repository['completeJob']>[1] };
+
 export class DrizzleRepository implements Repository {
   readonly #db: MediagateDatabase;
   readonly #close: () => Promise<void>;
+  // Concurrent creates, claims and completions go out as one statement each (group commit).
+  readonly #creates = new Batcher<NewJob, JobWithEvent | undefined>(
+    (inputs) => this.#createJobs(inputs),
+    (input) => this.#createJob(input),
+  );
+  readonly #claims = new Batcher<ClaimInput, ClaimResult | undefined>(
+    (inputs) => this.#claimJobs(inputs),
+    (input) => this.#claimJob(input),
+  );
+  readonly #completions = new Batcher<CompleteInput, JobWithEvent | undefined>(
+    (inputs) => this.#completeJobs(inputs),
+    (input) => this.#completeJob(input.jobId, input.result),
+  );
 
   constructor(db: MediagateDatabase, close: () => Promise<void>) {
     this.#db = db;
@@ -75,7 +117,13 @@ export class DrizzleRepository implements Repository {
   }
 
   async createJob(job: NewJob): Promise<JobWithEvent> {
-    const created = await this.#jobWithEvent(
+    const created = await this.#creates.submit(job);
+    if (created) return created;
+    return this.#existingByIdempotencyKey(job);
+  }
+
+  #createJob(job: NewJob): Promise<JobWithEvent | undefined> {
+    return this.#jobWithEvent(
       execute(statements.createJob, [
         job.id,
         job.tenantId,
@@ -90,7 +138,35 @@ export class DrizzleRepository implements Repository {
         { kind: job.kind },
       ]),
     );
-    if (created) return created;
+  }
+
+  async #createJobs(inputs: NewJob[]): Promise<(JobWithEvent | undefined)[]> {
+    const rows = await this.#rows(
+      execute(batch.createJobs, [
+        inputs.map((job, ord) => ({
+          ord,
+          id: job.id,
+          tenant_id: job.tenantId,
+          kind: job.kind,
+          request: job.request,
+          targets: job.targets,
+          priority: job.priority ?? 0,
+          idempotency_key: job.idempotencyKey ?? null,
+          batch_id: job.batchId ?? null,
+          metadata: job.metadata ?? {},
+          estimated_cost_usd: job.estimatedCostUsd ?? null,
+          event_data: { kind: job.kind },
+        })),
+      ]),
+    );
+    return rows.map((row) =>
+      row.job === null || row.job === undefined
+        ? undefined
+        : { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) },
+    );
+  }
+
+  async #existingByIdempotencyKey(job: NewJob): Promise<JobWithEvent> {
     if (job.idempotencyKey === undefined || job.idempotencyKey === null) {
       throw new Error(`job ${job.id} was not inserted`);
     }
@@ -152,18 +228,31 @@ export class DrizzleRepository implements Repository {
     return { attempt: toAttemptRecord(decodeRow(attempts, row.attempt)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
   }
 
-  async claimJob(input: {
-    attemptId: string;
-    jobId: string;
-    targetIndex: number;
-    provider: string;
-    model: string;
-    keyId: string | null;
-  }): Promise<ClaimResult | undefined> {
-    const [row] = await this.#rows(
-      execute(statements.claimJob, [input.attemptId, input.jobId, input.provider, input.model, input.keyId, input.targetIndex]),
+  claimJob(input: ClaimInput): Promise<ClaimResult | undefined> {
+    return this.#claims.submit(input);
+  }
+
+  async #claimJobs(inputs: ClaimInput[]): Promise<(ClaimResult | undefined)[]> {
+    // One job twice in a batch would be answered from a stale snapshot: let singles handle it.
+    if (new Set(inputs.map((input) => input.jobId)).size !== inputs.length) throw new Error('duplicate job in claim batch');
+    const rows = await this.#rows(
+      execute(batch.claimJobs, [
+        inputs.map((input, ord) => ({
+          ord,
+          attempt_id: input.attemptId,
+          job_id: input.jobId,
+          provider: input.provider,
+          model: input.model,
+          key_id: input.keyId,
+          target_index: input.targetIndex,
+        })),
+      ]),
     );
-    if (!row) return undefined;
+    return rows.map((row) => this.#claimResult(row));
+  }
+
+  #claimResult(row: Record<string, unknown>): ClaimResult | undefined {
+    if (row.job === null || row.job === undefined) return undefined;
     const job = toJobRecord(decodeRow(jobs, row.job));
     if (row.attempt === null || row.attempt === undefined) return { job };
     return {
@@ -171,6 +260,13 @@ export class DrizzleRepository implements Repository {
       attempt: toAttemptRecord(decodeRow(attempts, row.attempt)),
       event: toJobEvent(decodeRow(jobEvents, row.event)),
     };
+  }
+
+  async #claimJob(input: ClaimInput): Promise<ClaimResult | undefined> {
+    const [row] = await this.#rows(
+      execute(statements.claimJob, [input.attemptId, input.jobId, input.provider, input.model, input.keyId, input.targetIndex]),
+    );
+    return row ? this.#claimResult(row) : undefined;
   }
 
   async markAttemptPending(attemptId: string, operation: Json): Promise<JobEvent | undefined> {
@@ -190,41 +286,43 @@ export class DrizzleRepository implements Repository {
     return rows.map(toAttemptRecord);
   }
 
-  completeJob(
-    jobId: string,
-    result: {
-      provider: string;
-      model: string;
-      assets: NewAsset[];
-      actualCostUsd: number | null;
-      attempt?: { id: string; costUsd: number | null };
-    },
-  ): Promise<JobWithEvent | undefined> {
-    const rows = result.assets.map((asset) => ({
-      id: asset.id,
-      sha256: asset.sha256,
-      size: asset.size,
-      mime: asset.mime,
-      kind: asset.kind,
-      width: asset.width,
-      height: asset.height,
-      duration_ms: asset.durationMs,
-      storage_key: asset.storageKey,
-    }));
-    const eventData = {
-      provider: result.provider,
-      model: result.model,
-      assetIds: result.assets.map((asset) => asset.id),
-      actualCostUsd: result.actualCostUsd,
-    };
+  completeJob(jobId: string, result: CompleteInput['result']): Promise<JobWithEvent | undefined> {
+    return this.#completions.submit({ jobId, result });
+  }
+
+  async #completeJobs(inputs: CompleteInput[]): Promise<(JobWithEvent | undefined)[]> {
+    if (new Set(inputs.map((input) => input.jobId)).size !== inputs.length) throw new Error('duplicate job in completion batch');
+    const rows = await this.#rows(
+      execute(batch.completeJobs, [
+        inputs.map(({ jobId, result }, ord) => ({
+          ord,
+          job_id: jobId,
+          provider: result.provider,
+          model: result.model,
+          actual_cost_usd: result.actualCostUsd,
+          assets: assetRows(result.assets),
+          event_data: completionEvent(result),
+          attempt_id: result.attempt?.id ?? null,
+          attempt_cost_usd: result.attempt?.costUsd ?? null,
+        })),
+      ]),
+    );
+    return rows.map((row) =>
+      row.job === null || row.job === undefined
+        ? undefined
+        : { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) },
+    );
+  }
+
+  #completeJob(jobId: string, result: CompleteInput['result']): Promise<JobWithEvent | undefined> {
     return this.#jobWithEvent(
       execute(statements.completeJob, [
         jobId,
         result.provider,
         result.model,
         result.actualCostUsd,
-        rows,
-        eventData,
+        assetRows(result.assets),
+        completionEvent(result),
         result.attempt?.id ?? null,
         result.attempt?.costUsd ?? null,
       ]),

@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { DrizzleRepository } from './drizzle-repository.ts';
+import { batchStatements } from './batch-statements.ts';
 import { jobStatements } from './job-statements.ts';
 import { DrizzlePGlite } from './pglite-client.ts';
 import { prepareScript } from './prepared.ts';
@@ -44,7 +45,7 @@ export interface MigrationResult {
 const migrationsTable = '__drizzle_migrations';
 
 /** Run on every new connection, after migrations, before the repository uses it. */
-const prepareStatements = prepareScript(jobStatements);
+const prepareStatements = prepareScript([...jobStatements, ...batchStatements]);
 
 function quoteSchema(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name ${JSON.stringify(name)}: use lowercase letters, digits and _`);

@@ -237,6 +237,52 @@ describe.each(backends)('Repository on $name', (backend) => {
     expect(await repository.claimJob({ ...claim, jobId: 'job_missing', attemptId: newId('att') })).toBeUndefined();
   });
 
+  it('answers many concurrent creates, claims and completions each with its own job', async () => {
+    const inputs = Array.from({ length: 60 }, (_, index) => newJob(tenant, { priority: index, idempotencyKey: index % 2 ? `batch-${newId('job')}` : null }));
+    const created = await Promise.all(inputs.map((input) => repository.createJob(input)));
+    created.forEach(({ job, event }, index) => {
+      expect(job).toMatchObject({ id: inputs[index]?.id, priority: index, status: 'queued', lastSeq: 1 });
+      expect(event).toMatchObject({ jobId: inputs[index]?.id, seq: 1, type: 'queued' });
+    });
+    const claims = await Promise.all(
+      created.map(({ job }, index) =>
+        repository.claimJob({ attemptId: newId('att'), jobId: job.id, targetIndex: 0, provider: 'simulated', model: 'fast', keyId: `k${index}` }),
+      ),
+    );
+    claims.forEach((claim, index) => {
+      expect(claim?.job).toMatchObject({ id: created[index]?.job.id, status: 'running' });
+      expect(claim?.attempt).toMatchObject({ jobId: created[index]?.job.id, number: 1, keyId: `k${index}` });
+      expect(claim?.event).toMatchObject({ jobId: created[index]?.job.id, seq: 2, type: 'attempt' });
+    });
+    const outputs = created.map(({ job }) => [newAsset(tenant, job.id)]);
+    const done = await Promise.all(
+      created.map(({ job }, index) =>
+        repository.completeJob(job.id, {
+          provider: 'simulated',
+          model: 'fast',
+          assets: outputs[index] ?? [],
+          actualCostUsd: index / 100,
+          attempt: { id: claims[index]?.attempt?.id ?? '', costUsd: index / 100 },
+        }),
+      ),
+    );
+    done.forEach((result, index) => {
+      expect(result?.job).toMatchObject({ id: created[index]?.job.id, status: 'succeeded', actualCostUsd: index / 100, outputAssetIds: outputs[index]?.map((a) => a.id) });
+      expect(result?.event).toMatchObject({ seq: 3, type: 'succeeded' });
+    });
+    const attemptsDone = await Promise.all(created.map(({ job }) => repository.listAttempts(job.id)));
+    expect(attemptsDone.every(([attempt]) => attempt?.status === 'succeeded')).toBe(true);
+  });
+
+  it('keeps a bad input in a concurrent batch from failing the others', async () => {
+    const { job: existing } = await repository.createJob(newJob(tenant));
+    const good = Array.from({ length: 5 }, () => newJob(tenant));
+    const results = await Promise.allSettled([...good, newJob(tenant, { id: existing.id })].map((input) => repository.createJob(input)));
+    expect(results.slice(0, 5).every((result) => result.status === 'fulfilled')).toBe(true);
+    expect(results[5]?.status).toBe('rejected');
+    for (const input of good) expect((await repository.getJob(input.id))?.status).toBe('queued');
+  });
+
   it('marks the producing attempt succeeded together with the job', async () => {
     const { job } = await repository.createJob(newJob(tenant));
     const claimed = await repository.claimJob({ jobId: job.id, targetIndex: 0, provider: 'simulated', model: 'fast', keyId: null, attemptId: newId('att') });

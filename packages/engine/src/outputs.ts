@@ -4,7 +4,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ProviderError, newId, type JobKind } from '@mediagate/core';
 import type { JobRecord, NewAsset } from '@mediagate/db';
-import { MediaError, verifyMedia } from '@mediagate/storage';
+import { MediaError, verifyMedia, verifyMediaBytes, type MediaInfo, type StoredObject } from '@mediagate/storage';
 import type { ProviderOutput } from '@mediagate/providers';
 import { downloadToFile } from './download.ts';
 import type { Runtime } from './runtime.ts';
@@ -23,26 +23,57 @@ async function materialize(output: ProviderOutput, file: string, runtime: Runtim
   }
 }
 
+function invalid(index: number, error: unknown): unknown {
+  return error instanceof MediaError ? new ProviderError('output_invalid', `output ${index + 1}: ${error.message}`, { cause: error }) : error;
+}
+
+/** Bytes in memory are checked before they touch the disk, then written once, into the store. */
+async function storeBytes(runtime: Runtime, job: JobRecord, data: Uint8Array, index: number): Promise<{ info: MediaInfo; stored: StoredObject } | undefined> {
+  let info: MediaInfo | undefined;
+  try {
+    info = await verifyMediaBytes(data, expectedMedia[job.kind]);
+  } catch (error) {
+    throw invalid(index, error);
+  }
+  if (info === undefined) return undefined;
+  return { info, stored: await runtime.store.put(data, { maxBytes: runtime.settings.maxOutputBytes }) };
+}
+
+async function storeFile(
+  runtime: Runtime,
+  job: JobRecord,
+  output: ProviderOutput,
+  file: string,
+  signal: AbortSignal,
+  index: number,
+): Promise<{ info: MediaInfo; stored: StoredObject }> {
+  await materialize(output, file, runtime, signal);
+  let info: MediaInfo;
+  try {
+    info = await verifyMedia(file, expectedMedia[job.kind]);
+  } catch (error) {
+    throw invalid(index, error);
+  }
+  return { info, stored: await runtime.store.putFile(file, { move: true }) };
+}
+
 export async function storeOutputs(
   runtime: Runtime,
   job: JobRecord,
   outputs: readonly ProviderOutput[],
-  tmpDir: string,
+  scratch: () => string,
   signal: AbortSignal,
 ): Promise<NewAsset[]> {
   if (outputs.length === 0) throw new ProviderError('malformed', 'the provider reported success but returned no output');
   const assets: NewAsset[] = [];
   for (const [index, output] of outputs.entries()) {
-    const file = path.join(tmpDir, `output-${index}`);
-    await materialize(output, file, runtime, signal);
-    let info;
-    try {
-      info = await verifyMedia(file, expectedMedia[job.kind]);
-    } catch (error) {
-      if (error instanceof MediaError) throw new ProviderError('output_invalid', `output ${index + 1}: ${error.message}`, { cause: error });
-      throw error;
+    if (output.type === 'bytes' && output.data.byteLength > runtime.settings.maxOutputBytes) {
+      throw new ProviderError('output_invalid', `output ${index + 1} is over the ${runtime.settings.maxOutputBytes}-byte limit`);
     }
-    const stored = await runtime.store.putFile(file, { move: true });
+    const result =
+      (output.type === 'bytes' ? await storeBytes(runtime, job, output.data, index) : undefined) ??
+      (await storeFile(runtime, job, output, path.join(scratch(), `output-${index}`), signal, index));
+    const { info, stored } = result;
     assets.push({
       id: newId('ast'),
       tenantId: job.tenantId,

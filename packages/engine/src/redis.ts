@@ -22,9 +22,14 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** A connection as BullMQ wants it: no per-command retry limit, so blocking commands survive. */
-export function createRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+/**
+ * A connection as BullMQ wants it: no per-command retry limit, so blocking commands survive.
+ * `pipelined` batches the commands issued in one tick into one write; it suits connections
+ * that never block (the producer's queue and the event publisher), which carry several
+ * commands per job.
+ */
+export function createRedis(url: string, options: { pipelined?: boolean } = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, enableAutoPipelining: options.pipelined === true });
 }
 
 /** Connects once with a short timeout; throws RedisUnavailableError instead of retrying forever. */

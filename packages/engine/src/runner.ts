@@ -1,6 +1,7 @@
 // The attempt runner: takes one queue entry, runs (or resumes) an attempt against the job's
 // current target and decides what happens next — done, retry later, rotate key, fall back, fail.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
@@ -105,7 +106,12 @@ export class JobRunner {
       keyId: key?.id ?? null,
     });
     if (claim === undefined) return undefined;
-    if (claim.attempt === undefined) return { type: 'job', job: claim.job };
+    if (claim.attempt === undefined) {
+      // Still "queued" means the row was read from the statement's snapshot while another
+      // claim held it: read it again now that the other one committed.
+      if (claim.job.status === 'queued') return undefined;
+      return { type: 'job', job: claim.job };
+    }
     await this.#runtime.bus.publish(claim.event);
     return { type: 'started', job: claim.job, attempt: claim.attempt, key, resolved: { adapter, spec, target: { provider, model } } };
   }
@@ -183,10 +189,34 @@ export class JobRunner {
     }
     const limitMs = settings.attemptTimeoutMs ?? adapter.attemptTimeoutMs;
     const remainingMs = Math.max(1, limitMs - (Date.now() - attempt.startedAt.getTime()));
-    const timeout = AbortSignal.timeout(remainingMs);
-    const signal = AbortSignal.any([cancel, timeout]);
-    const tmpDir = await mkdtemp(path.join(await this.#tmpRoot(), 'attempt-'));
-    const ctx: CallContext = { signal, key, tmpDir, progress: this.#progressReporter(job.id) };
+    // One controller per attempt, released in `finally`: AbortSignal.any and .timeout keep every
+    // signal alive until it fires, which at thousands of attempts is memory and GC time.
+    const attemptController = new AbortController();
+    const timeout = new AbortController();
+    const timer = setTimeout(() => {
+      timeout.abort(new ProviderError('timeout', `attempt timed out after ${limitMs} ms`));
+      attemptController.abort(timeout.signal.reason);
+    }, remainingMs);
+    const onCancel = () => attemptController.abort(cancel.reason);
+    if (cancel.aborted) onCancel();
+    else cancel.addEventListener('abort', onCancel, { once: true });
+    const signal = attemptController.signal;
+    // Most attempts never need scratch space (bytes come back in the answer): make it on first use.
+    const scratch = path.join(this.#runtime.settings.home, 'tmp', attempt.id);
+    let scratchMade = false;
+    const makeScratch = (): string => {
+      if (!scratchMade) mkdirSync(scratch, { recursive: true });
+      scratchMade = true;
+      return scratch;
+    };
+    const ctx: CallContext = {
+      signal,
+      key,
+      get tmpDir() {
+        return makeScratch();
+      },
+      progress: this.#progressReporter(job.id),
+    };
     let operation: JsonValue | null = attempt.operation as JsonValue | null;
     if (key) keys.acquire(target.provider, key.id);
     try {
@@ -209,7 +239,7 @@ export class JobRunner {
         if (polled.status === 'completed') completed = polled;
         else ctx.progress(polled);
       }
-      const assets = await storeOutputs(this.#runtime, job, completed.outputs, tmpDir, signal);
+      const assets = await storeOutputs(this.#runtime, job, completed.outputs, makeScratch, signal);
       const costUsd = completed.costUsd ?? job.estimatedCostUsd;
       const done = await repo.completeJob(job.id, {
         provider: target.provider,
@@ -221,7 +251,7 @@ export class JobRunner {
       await bus.publish(done?.event);
       return { type: 'done' };
     } catch (caught) {
-      const error = this.#classify(caught, cancel, timeout, limitMs);
+      const error = this.#classify(caught, cancel, timeout.signal, limitMs);
       if (error === 'canceled') {
         await repo.finishAttempt(attempt.id, { status: 'canceled', error: { class: 'canceled', message: 'canceled' } });
         await this.#cancelAtProvider(resolved, operation, ctx);
@@ -234,8 +264,10 @@ export class JobRunner {
       });
       return this.#afterFailure(job, error, key);
     } finally {
+      clearTimeout(timer);
+      cancel.removeEventListener('abort', onCancel);
       if (key) keys.release(target.provider, key.id);
-      await rm(tmpDir, { recursive: true, force: true });
+      if (scratchMade) await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -328,15 +360,5 @@ export class JobRunner {
         this.#runtime.logger.warn({ jobId, err: toErrorRecord(error) }, 'progress event failed'),
       );
     };
-  }
-
-  #tmpRootPath: string | undefined;
-  async #tmpRoot(): Promise<string> {
-    if (this.#tmpRootPath === undefined) {
-      const root = path.join(this.#runtime.settings.home, 'tmp');
-      await mkdir(root, { recursive: true });
-      this.#tmpRootPath = root;
-    }
-    return this.#tmpRootPath;
   }
 }

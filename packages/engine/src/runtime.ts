@@ -80,7 +80,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ? { registry: options.providers, simulated: undefined }
       : await defaultProviders(settings);
     if (simulated) cleanup.push(() => simulated.close());
-    const redis = createRedis(settings.redisUrl);
+    const redis = createRedis(settings.redisUrl, { pipelined: true });
     cleanup.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
     const queues = new Queues(redis, settings.queuePrefix);
     const runtime: Runtime = {

@@ -1,12 +1,12 @@
 // Cheap end-of-file checks for MP4/MOV and WebM before ffprobe runs: ffprobe happily reports the
 // declared duration of a file whose media data was cut off, so the box/element sizes are checked here.
-import type { FileReader } from './file-reader.ts';
+import type { ByteSource } from './file-reader.ts';
 import { MediaError } from './media-info.ts';
 
 const maxTopLevelBoxes = 100_000;
 
 /** Walks the top-level ISO-BMFF boxes: each must fit in the file, and a `moov` box must exist. */
-export async function checkIsoBoxes(reader: FileReader, label: string): Promise<void> {
+export async function checkIsoBoxes(reader: ByteSource, label: string): Promise<void> {
   let offset = 0;
   let sawMovie = false;
   for (let boxes = 0; offset < reader.size; boxes += 1) {
@@ -36,7 +36,7 @@ export async function checkIsoBoxes(reader: FileReader, label: string): Promise<
 }
 
 /** Checks that a WebM's Segment, when its size is declared (not "unknown", as in live streams), fits the file. */
-export function checkWebmSegment(reader: FileReader): void {
+export function checkWebmSegment(reader: ByteSource): void {
   const { head } = reader;
   const ebml = readElement(head, 0);
   if (ebml === undefined || ebml.id !== 0x1a45dfa3 || ebml.size === undefined) return; // let ffprobe judge

@@ -5,7 +5,40 @@ import type { FileHandle } from 'node:fs/promises';
 
 const defaultHeadBytes = 16_384;
 
-export class FileReader {
+/** What the structural checks read from: a file on disk or bytes already in memory. */
+export interface ByteSource {
+  readonly size: number;
+  /** The first min(size, 16 KiB) bytes. */
+  readonly head: Buffer;
+  read(offset: number, length: number): Promise<Buffer>;
+  tail(length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** Bytes a provider returned in its answer: checked before they are ever written to disk. */
+export class BufferReader implements ByteSource {
+  readonly size: number;
+  readonly head: Buffer;
+  private readonly bytes: Buffer;
+
+  constructor(bytes: Uint8Array, headBytes = defaultHeadBytes) {
+    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.size = this.bytes.length;
+    this.head = this.bytes.subarray(0, Math.min(this.size, headBytes));
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    return this.bytes.subarray(Math.min(offset, this.size), Math.min(this.size, offset + length));
+  }
+
+  tail(length: number): Promise<Buffer> {
+    return this.read(Math.max(0, this.size - length), length);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export class FileReader implements ByteSource {
   private constructor(
     private readonly handle: FileHandle,
     /** File size in bytes. */

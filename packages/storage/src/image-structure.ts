@@ -1,6 +1,6 @@
 // Cheap structural checks and header-parsed dimensions for PNG, JPEG, WebP and GIF outputs.
 // They read the head and a few tail bytes only, so verifying every output stays in microseconds.
-import type { FileReader } from './file-reader.ts';
+import type { ByteSource } from './file-reader.ts';
 import { MediaError } from './media-info.ts';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
@@ -11,7 +11,7 @@ export interface ImageSize {
 }
 
 /** Validates the file's structure and returns its pixel size; throws MediaError when invalid. */
-export async function inspectImage(reader: FileReader, format: ImageFormat): Promise<ImageSize> {
+export async function inspectImage(reader: ByteSource, format: ImageFormat): Promise<ImageSize> {
   const size = await readSize(reader, format);
   if (size.width <= 0 || size.height <= 0) {
     throw new MediaError('corrupt', `${label[format]} has zero dimensions (${size.width}×${size.height})`);
@@ -21,7 +21,7 @@ export async function inspectImage(reader: FileReader, format: ImageFormat): Pro
 
 const label: Record<ImageFormat, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF' };
 
-function readSize(reader: FileReader, format: ImageFormat): Promise<ImageSize> {
+function readSize(reader: ByteSource, format: ImageFormat): Promise<ImageSize> {
   switch (format) {
     case 'png':
       return pngSize(reader);
@@ -39,7 +39,7 @@ const tailBytes = 1_024;
 
 const pngEnd = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
-async function pngSize(reader: FileReader): Promise<ImageSize> {
+async function pngSize(reader: ByteSource): Promise<ImageSize> {
   const { head } = reader;
   if (head.length < 33 || head.readUInt32BE(8) !== 13 || head.toString('latin1', 12, 16) !== 'IHDR') {
     throw new MediaError('corrupt', 'PNG is corrupt: no IHDR chunk after the signature');
@@ -54,7 +54,7 @@ async function pngSize(reader: FileReader): Promise<ImageSize> {
 // Start-of-frame markers carry the dimensions; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
 const startOfFrame = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
-async function jpegSize(reader: FileReader): Promise<ImageSize> {
+async function jpegSize(reader: ByteSource): Promise<ImageSize> {
   const tail = trimZeros(await reader.tail(tailBytes));
   if (tail.length < 2 || tail[tail.length - 2] !== 0xff || tail[tail.length - 1] !== 0xd9) {
     throw new MediaError('truncated', 'JPEG is truncated: no end-of-image marker (FFD9)');
@@ -83,7 +83,7 @@ async function jpegSize(reader: FileReader): Promise<ImageSize> {
   throw new MediaError('corrupt', 'JPEG is corrupt: no frame header (SOF) before the image data');
 }
 
-function webpSize(reader: FileReader): ImageSize {
+function webpSize(reader: ByteSource): ImageSize {
   const { head, size } = reader;
   if (head.length < 30) throw new MediaError('truncated', 'WebP is truncated: header incomplete');
   const declared = head.readUInt32LE(4) + 8;
@@ -107,7 +107,7 @@ function webpSize(reader: FileReader): ImageSize {
   throw new MediaError('corrupt', `WebP is corrupt: unexpected first chunk ${JSON.stringify(chunk)}`);
 }
 
-async function gifSize(reader: FileReader): Promise<ImageSize> {
+async function gifSize(reader: ByteSource): Promise<ImageSize> {
   const { head } = reader;
   if (head.length < 13) throw new MediaError('truncated', 'GIF is truncated: header incomplete');
   const tail = trimZeros(await reader.tail(tailBytes));

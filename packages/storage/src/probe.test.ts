@@ -9,7 +9,7 @@ import type { Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError } from './media-info.ts';
 import { ffmpegPath } from './media-tools.ts';
-import { probeMedia, verifyMedia } from './probe.ts';
+import { probeMedia, probeMediaBytes, verifyMedia, verifyMediaBytes } from './probe.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -216,5 +216,28 @@ describe('probeMedia: audio and video', () => {
     const path = await mp4('tiny.mp4');
     await truncate(path, 40);
     expect((await mediaError(probeMedia(path))).reason).toBe('truncated');
+  });
+});
+
+describe('probeMediaBytes', () => {
+  it('checks images and WAV in memory exactly as on disk', async () => {
+    for (const format of ['png', 'jpeg', 'webp'] as const) {
+      const path = await image(`bytes.${format}`, format, 120, 80);
+      expect(await probeMediaBytes(await readFile(path))).toEqual(await probeMedia(path));
+    }
+    const tone = await wav('bytes.wav', 1.5);
+    expect(await probeMediaBytes(await readFile(tone))).toEqual(await probeMedia(tone));
+  });
+
+  it('rejects truncated and non-media bytes', async () => {
+    const png = await readFile(await image('cut.png', 'png', 64, 64));
+    await expect(probeMediaBytes(png.subarray(0, png.length - 20))).rejects.toThrow(/IEND/);
+    await expect(probeMediaBytes(Buffer.from('just some text, not an image'))).rejects.toBeInstanceOf(MediaError);
+    await expect(probeMediaBytes(Buffer.alloc(0))).rejects.toThrow(/empty/);
+    await expect(verifyMediaBytes(png, 'audio')).rejects.toThrow(/expected audio, got image\/png/);
+  });
+
+  it('leaves containers that need ffprobe to the file check', async () => {
+    expect(await probeMediaBytes(await readFile(await mp4('bytes.mp4')))).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import type { FileTypeResult } from 'file-type';
 import { checkIsoBoxes, checkWebmSegment } from './container-structure.ts';
 import { runFfprobe } from './ffprobe.ts';
-import { FileReader } from './file-reader.ts';
+import { BufferReader, FileReader, type ByteSource } from './file-reader.ts';
 import { inspectImage } from './image-structure.ts';
 import type { MediaFormat, MediaInfo, MediaKind } from './media-info.ts';
 import { MediaError } from './media-info.ts';
@@ -89,6 +89,33 @@ export async function probeMedia(path: string): Promise<MediaInfo> {
   }
 }
 
+/**
+ * Checks bytes held in memory without touching the disk. Images and WAV are checked fully
+ * here; for containers that need ffprobe (video, most audio) it answers undefined, and the
+ * caller checks the file once written.
+ */
+export async function probeMediaBytes(bytes: Uint8Array): Promise<MediaInfo | undefined> {
+  const reader = new BufferReader(bytes);
+  if (reader.size === 0) throw new MediaError('empty', 'file is empty');
+  const format = formatOf(await fileTypeFromBuffer(reader.head));
+  const { size } = reader;
+  if (imageFormats.has(format)) {
+    const { width, height } = await inspectImage(reader, format as 'png' | 'jpeg' | 'webp' | 'gif');
+    return { mime: mimeOf(format, 'image'), kind: 'image', format, width, height, size };
+  }
+  if (format === 'wav') return { mime: mimeOf(format, 'audio'), kind: 'audio', format, durationMs: await wavDurationMs(reader), size };
+  return undefined;
+}
+
+/** probeMediaBytes, and the bytes must be of the expected kind; undefined when a file check is needed. */
+export async function verifyMediaBytes(bytes: Uint8Array, expected: MediaKind): Promise<MediaInfo | undefined> {
+  const info = await probeMediaBytes(bytes);
+  if (info !== undefined && info.kind !== expected) {
+    throw new MediaError('wrong_kind', `expected ${expected}, got ${info.mime}`);
+  }
+  return info;
+}
+
 /** probeMedia, and the file must be of the expected kind. */
 export async function verifyMedia(path: string, expected: MediaKind): Promise<MediaInfo> {
   const info = await probeMedia(path);
@@ -98,7 +125,7 @@ export async function verifyMedia(path: string, expected: MediaKind): Promise<Me
   return info;
 }
 
-async function detect(path: string, reader: FileReader): Promise<FileTypeResult | undefined> {
+async function detect(path: string, reader: ByteSource): Promise<FileTypeResult | undefined> {
   const fromHead = await fileTypeFromBuffer(reader.head);
   // Some formats need more than the head (MP3 behind a large ID3 tag): let file-type seek.
   if (fromHead === undefined && reader.size > reader.head.length) return fileTypeFromFile(path);

@@ -1,13 +1,13 @@
 // Duration of a RIFF/WAVE file read from its `fmt ` and `data` chunk headers, so speech outputs
 // are verified without spawning ffprobe.
-import type { FileReader } from './file-reader.ts';
+import type { ByteSource } from './file-reader.ts';
 import { MediaError } from './media-info.ts';
 
 /** Streaming writers leave this placeholder when they cannot seek back to fill in the size. */
 const unknownSize = 0xffffffff;
 const maxChunks = 1_000;
 
-export async function wavDurationMs(reader: FileReader): Promise<number> {
+export async function wavDurationMs(reader: ByteSource): Promise<number> {
   const { head, size } = reader;
   if (head.length < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
     throw new MediaError('corrupt', 'WAV is corrupt: no RIFF/WAVE header');
