@@ -19,7 +19,10 @@ const program = new Command('mediagate')
   .description('Self-hosted gateway and worker fleet for generative media')
   .version('0.1.0')
   .exitOverride()
-  .showHelpAfterError('(run with --help for usage)');
+  // Usage mistakes read like every other bad input: one `mediagate:` line on stderr.
+  .configureOutput({
+    outputError: (message, write) => write(`mediagate: ${message.replace(/^error: /, '').trimEnd()} (run with --help for usage)\n`),
+  });
 
 const serverOption = () => new Option('--server <url>', 'talk to a running Mediagate instead of this machine');
 

@@ -1,5 +1,6 @@
 // Turns `mediagate generate` flags into a generation request, rejecting malformed flags with the
 // flag's name and what is allowed (exit code 2), before anything touches a queue.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, jobKinds, type GenerationRequestInput, type JobKind, type OutputFormat } from '@mediagate/core';
 
@@ -69,6 +70,19 @@ export function formatFromOutput(kind: JobKind, output: string | undefined): Out
     });
   }
   return extensionFormats[extension];
+}
+
+/** The directory `-o` writes into must exist: finding out after the job ran would waste it. */
+export function checkOutputDirectory(output: string | undefined): void {
+  if (output === undefined) return;
+  const directory = path.dirname(path.resolve(output));
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    // missing: reported below
+  }
+  if (!isDirectory) throw new InputError(`-o: directory ${directory} does not exist`, { field: 'output' });
 }
 
 export function buildRequest(kind: JobKind, prompt: string, flags: GenerateFlags): GenerationRequestInput {

@@ -11,6 +11,7 @@ import {
   importImageFile,
   planJob,
   probeImageFile,
+  queueJobId,
   submitJob,
   type Runtime,
 } from '@mediagate/engine';
@@ -18,6 +19,19 @@ import { startWorkers } from '@mediagate/worker';
 import type { JobRecord } from '@mediagate/db';
 import type { ProgressDisplay } from '../progress.ts';
 import { defaultOutputName, outputPath, type GenerateResult } from '../result.ts';
+
+/**
+ * Why the worker gave up on the job's current queue entry without recording an outcome, if it
+ * did: then the database will never say the job finished, and waiting longer would hang.
+ */
+async function abandonedReason(runtime: Runtime, job: JobRecord): Promise<string | undefined> {
+  const target = job.targets[job.targetIndex];
+  if (target === undefined) return undefined;
+  const entry = await runtime.queues.queue(target.provider).getJob(queueJobId(job.id, job.targetIndex));
+  if (entry === undefined || !(await entry.isFailed())) return undefined;
+  const reason = (entry.failedReason || 'unknown error').split('\n')[0] ?? '';
+  return reason.length > 200 ? `${reason.slice(0, 200)}…` : reason;
+}
 
 async function waitForTerminal(runtime: Runtime, jobId: string, progress: ProgressDisplay): Promise<JobRecord> {
   let resolveDone: (() => void) | undefined;
@@ -37,6 +51,12 @@ async function waitForTerminal(runtime: Runtime, jobId: string, progress: Progre
       const job = await runtime.repo.getJob(jobId);
       if (job === undefined) throw new Error(`job ${jobId} disappeared`);
       if (isTerminal(job.status as JobStatus)) return job;
+      const reason = await abandonedReason(runtime, job);
+      if (reason !== undefined) {
+        const again = await runtime.repo.getJob(jobId);
+        if (again !== undefined && isTerminal(again.status as JobStatus)) return again;
+        throw new Error(`job ${jobId} was abandoned by its worker and stays ${job.status}: ${reason}`);
+      }
       await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))]);
     }
   } finally {

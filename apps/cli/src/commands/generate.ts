@@ -1,7 +1,7 @@
 // `mediagate generate image|video|speech "<prompt>"`: validate flags, run locally or against a
 // server, print the result. Exit 0 on success, 1 when the job failed, 2 on bad input.
 import type { GenerateFlags } from '../request-options.ts';
-import { buildRequest, parseKind } from '../request-options.ts';
+import { buildRequest, checkOutputDirectory, parseKind } from '../request-options.ts';
 import { ApiClient } from '../client.ts';
 import { createProgress } from '../progress.ts';
 import { printResult } from '../result.ts';
@@ -12,6 +12,7 @@ import { serverFor } from '../server.ts';
 export async function generateCommand(kindArg: string, prompt: string, flags: GenerateFlags): Promise<number> {
   const kind = parseKind(kindArg);
   const request = buildRequest(kind, prompt, flags);
+  checkOutputDirectory(flags.output);
   const progress = createProgress(kind, !flags.json);
   const server = serverFor(flags.server);
   const options = { ...(flags.image !== undefined ? { image: flags.image } : {}), ...(flags.output !== undefined ? { output: flags.output } : {}) };
