@@ -175,6 +175,40 @@ describe('cancel', () => {
   });
 });
 
+describe('failures inside Mediagate', () => {
+  it('fail the job loudly instead of leaving it running or retrying the provider', async () => {
+    const { cardModel } = await import('../packages/providers/src/local/card/index.ts');
+    let submits = 0;
+    const broken = await createHarness({
+      extraProviders: [
+        {
+          id: 'broken',
+          displayName: 'throws a plain error',
+          requiresKey: false,
+          paid: true,
+          models: [cardModel],
+          defaultConcurrency: 1,
+          attemptTimeoutMs: 5000,
+          async submit() {
+            submits += 1;
+            throw new TypeError('adapter bug');
+          },
+        },
+      ],
+    });
+    try {
+      const job = await broken.submit({ kind: 'image', prompt: 'x', model: 'broken/card' });
+      const done = await broken.waitFor(job.id);
+      expect(done.status).toBe('failed');
+      expect(done.error).toEqual({ class: 'internal', message: 'adapter bug' });
+      expect(submits).toBe(1);
+      expect((await broken.runtime.repo.listAttempts(job.id)).map((attempt) => attempt.status)).toEqual(['failed']);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
 describe('keys', () => {
   it('disables a rejected key, rotates to the next and records key ids only', async () => {
     const keyed = await createHarness({

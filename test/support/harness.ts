@@ -13,6 +13,7 @@ import {
   createLocalProvider,
   createSimulatedProvider,
   startSimulatedServer,
+  type ProviderAdapter,
   type ProviderKey,
   type SimulatedServer,
   type SimulatedServerOptions,
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   /** Start workers in this process (default true). */
   workers?: boolean;
   attemptTimeoutMs?: number;
+  /** Further providers beside local and simulated. */
+  extraProviders?: ProviderAdapter[];
 }
 
 export interface Harness {
@@ -60,6 +63,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const providers = new ProviderRegistry([
     createLocalProvider(),
     createSimulatedProvider({ baseURL: simulated.url, pollIntervalMs: 25, ...(options.attemptTimeoutMs ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}) }),
+    ...(options.extraProviders ?? []),
   ]);
   const runtime = await createRuntime({
     command: 'test',

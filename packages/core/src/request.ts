@@ -9,6 +9,20 @@ export const cardLayouts = ['centered', 'left', 'poster'] as const;
 export const motions = ['none', 'zoom-in', 'zoom-out', 'pan-left', 'pan-right', 'pan-up', 'pan-down', 'rotate'] as const;
 export type Motion = (typeof motions)[number];
 
+/**
+ * Text that can be stored: PostgreSQL refuses NUL characters and unpaired UTF-16 surrogates in
+ * text and jsonb, so they are rejected here, as bad input, before anything is written.
+ */
+const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function isStorableText(value: string): boolean {
+  return !unstorable.test(value);
+}
+
+export function storableText(): z.ZodString {
+  return z.string().refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
+}
+
 const hexColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex color like #1e293b');
 
 /** Aspect ratio as "W:H" with small positive integers, e.g. 16:9. */
@@ -28,12 +42,12 @@ export const generationParamsSchema = z
     duration: z.number().positive().max(3600).optional(),
     fps: z.number().int().positive().max(120).optional(),
     motion: z.enum(motions).optional(),
-    voice: z.string().min(1).max(100).optional(),
+    voice: storableText().min(1).max(100).optional(),
     /** Speech rate multiplier: 1 is normal. */
     speed: z.number().positive().max(10).optional(),
-    negative_prompt: z.string().max(10000).optional(),
+    negative_prompt: storableText().max(10000).optional(),
     /** Text spoken over a video (local/motion) as its narration track. */
-    narration: z.string().min(1).max(20000).optional(),
+    narration: storableText().min(1).max(20000).optional(),
     theme: z.enum(cardThemes).optional(),
     layout: z.enum(cardLayouts).optional(),
     colors: z
@@ -41,12 +55,12 @@ export const generationParamsSchema = z
       .strict()
       .optional(),
     /** A short label set apart from the main text, e.g. a brand or handle. */
-    brand: z.string().min(1).max(80).optional(),
+    brand: storableText().min(1).max(80).optional(),
     /** Fault injection and timing for the simulated provider (ignored by real providers: rejected). */
     simulate: z
       .object({
         latency_ms: z.number().int().min(0).max(600000).optional(),
-        fault: z.string().max(40).optional(),
+        fault: storableText().max(40).optional(),
         fault_times: z.number().int().min(1).max(100).optional(),
         progress_steps: z.number().int().min(0).max(100).optional(),
       })
@@ -59,16 +73,19 @@ export type GenerationParams = z.infer<typeof generationParamsSchema>;
 export const generationRequestSchema = z
   .object({
     kind: z.enum(jobKinds),
-    prompt: z.string().min(1).max(32000),
+    prompt: storableText().min(1).max(32000),
     /** A route name or "provider/model"; the kind's default route when absent. */
-    model: z.string().min(1).max(200).optional(),
+    model: storableText().min(1).max(200).optional(),
     /** Further "provider/model" targets tried in order when the first one fails. */
-    fallbacks: z.array(z.string().min(1).max(200)).max(10).optional(),
+    fallbacks: z.array(storableText().min(1).max(200)).max(10).optional(),
     params: generationParamsSchema.default({}),
     /** Reference images, as ids of stored assets. */
-    image_asset_ids: z.array(z.string().min(1).max(100)).max(16).optional(),
+    image_asset_ids: z.array(storableText().min(1).max(100)).max(16).optional(),
     priority: z.number().int().min(1).max(100).optional(),
-    metadata: z.record(z.string(), z.string().max(1000)).optional(),
+    metadata: z
+      .record(storableText().max(100), storableText().max(1000))
+      .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
+      .optional(),
   })
   .strict();
 export type GenerationRequestInput = z.input<typeof generationRequestSchema>;

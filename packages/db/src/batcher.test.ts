@@ -46,9 +46,34 @@ describe('Batcher', () => {
         sizes.push(1);
         return input;
       },
-      3,
+      { maxBatch: 3 },
     );
     await Promise.all(Array.from({ length: 8 }, (_, index) => batcher.submit(index)));
     expect(sizes).toEqual([1, 3, 3, 1]);
+  });
+});
+
+describe('Batcher with parallel statements', () => {
+  it('runs up to `parallel` statements at once', async () => {
+    let running = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const work = async <T>(value: T, size: number): Promise<T> => {
+      running += 1;
+      most = Math.max(most, running);
+      sizes.push(size);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+      return value;
+    };
+    const batcher = new Batcher<number, number>(
+      (inputs) => work(inputs, inputs.length),
+      (input) => work(input, 1),
+      { parallel: 2 },
+    );
+    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => batcher.submit(index)));
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(most).toBe(2);
+    expect(sizes).toEqual([1, 1, 8]);
   });
 });

@@ -1,4 +1,4 @@
-// Group commit for the hot path: calls that arrive while a statement is running are sent
+// Group commit for the hot path: calls that arrive while statements are running are sent
 // together as the next one. Idle, a call goes out at once; under load, batches grow on their own.
 
 interface Waiting<I, O> {
@@ -7,49 +7,63 @@ interface Waiting<I, O> {
   reject(error: unknown): void;
 }
 
+export interface BatcherOptions {
+  /** Most inputs in one statement. */
+  maxBatch?: number;
+  /** Statements running at once: 1 for a single-connection database, more for a pool. */
+  parallel?: number;
+}
+
 export class Batcher<I, O> {
   readonly #run: (inputs: I[]) => Promise<O[]>;
   readonly #single: (input: I) => Promise<O>;
   readonly #maxBatch: number;
+  readonly #parallel: number;
   #waiting: Waiting<I, O>[] = [];
-  #flushing = false;
+  #running = 0;
 
   /**
    * `run` answers a batch in input order; `single` answers one input alone and is used when a
    * batch fails, so one bad input cannot fail the others.
    */
-  constructor(run: (inputs: I[]) => Promise<O[]>, single: (input: I) => Promise<O>, maxBatch = 200) {
+  constructor(run: (inputs: I[]) => Promise<O[]>, single: (input: I) => Promise<O>, options: BatcherOptions = {}) {
     this.#run = run;
     this.#single = single;
-    this.#maxBatch = maxBatch;
+    this.#maxBatch = options.maxBatch ?? 200;
+    this.#parallel = options.parallel ?? 1;
   }
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#waiting.push({ input, resolve, reject });
-      if (!this.#flushing) void this.#flush();
+      this.#pump();
     });
   }
 
-  async #flush(): Promise<void> {
-    this.#flushing = true;
+  #pump(): void {
+    while (this.#running < this.#parallel && this.#waiting.length > 0) {
+      // Spread what is waiting over the free statement slots rather than filling the first.
+      const share = Math.ceil(this.#waiting.length / (this.#parallel - this.#running));
+      const batch = this.#waiting.splice(0, Math.min(this.#maxBatch, share));
+      this.#running += 1;
+      void this.#send(batch).finally(() => {
+        this.#running -= 1;
+        this.#pump();
+      });
+    }
+  }
+
+  async #send(batch: Waiting<I, O>[]): Promise<void> {
+    if (batch.length === 1) {
+      const [only] = batch as [Waiting<I, O>];
+      await this.#single(only.input).then(only.resolve, only.reject);
+      return;
+    }
     try {
-      while (this.#waiting.length > 0) {
-        const batch = this.#waiting.splice(0, this.#maxBatch);
-        if (batch.length === 1) {
-          const [only] = batch as [Waiting<I, O>];
-          await this.#single(only.input).then(only.resolve, only.reject);
-          continue;
-        }
-        try {
-          const outputs = await this.#run(batch.map((waiting) => waiting.input));
-          batch.forEach((waiting, index) => waiting.resolve(outputs[index] as O));
-        } catch {
-          await Promise.all(batch.map((waiting) => this.#single(waiting.input).then(waiting.resolve, waiting.reject)));
-        }
-      }
-    } finally {
-      this.#flushing = false;
+      const outputs = await this.#run(batch.map((waiting) => waiting.input));
+      batch.forEach((waiting, index) => waiting.resolve(outputs[index] as O));
+    } catch {
+      await Promise.all(batch.map((waiting) => this.#single(waiting.input).then(waiting.resolve, waiting.reject)));
     }
   }
 }

@@ -58,7 +58,8 @@ function assetRows(assets: readonly NewAsset[]) {
     kind: asset.kind,
     width: asset.width,
     height: asset.height,
-    duration_ms: asset.durationMs,
+    // The column holds whole milliseconds; a probe may measure fractions.
+    duration_ms: asset.durationMs === null ? null : Math.round(asset.durationMs),
     storage_key: asset.storageKey,
   }));
 }
@@ -79,22 +80,22 @@ export class DrizzleRepository implements Repository {
   readonly #db: MediagateDatabase;
   readonly #close: () => Promise<void>;
   // Concurrent creates, claims and completions go out as one statement each (group commit).
-  readonly #creates = new Batcher<NewJob, JobWithEvent | undefined>(
-    (inputs) => this.#createJobs(inputs),
-    (input) => this.#createJob(input),
-  );
-  readonly #claims = new Batcher<ClaimInput, ClaimResult | undefined>(
-    (inputs) => this.#claimJobs(inputs),
-    (input) => this.#claimJob(input),
-  );
-  readonly #completions = new Batcher<CompleteInput, JobWithEvent | undefined>(
-    (inputs) => this.#completeJobs(inputs),
-    (input) => this.#completeJob(input.jobId, input.result),
-  );
+  readonly #creates: Batcher<NewJob, JobWithEvent | undefined>;
+  readonly #claims: Batcher<ClaimInput, ClaimResult | undefined>;
+  readonly #completions: Batcher<CompleteInput, JobWithEvent | undefined>;
 
-  constructor(db: MediagateDatabase, close: () => Promise<void>) {
+  /** `parallel`: statements of one kind running at once (1 for PGlite's single connection). */
+  constructor(db: MediagateDatabase, close: () => Promise<void>, options: { parallel?: number } = {}) {
     this.#db = db;
     this.#close = close;
+    const batching = { parallel: options.parallel ?? 1 };
+    this.#creates = new Batcher((inputs) => this.#createJobs(inputs), (input) => this.#createJob(input), batching);
+    this.#claims = new Batcher((inputs) => this.#claimJobs(inputs), (input) => this.#claimJob(input), batching);
+    this.#completions = new Batcher(
+      (inputs) => this.#completeJobs(inputs),
+      (input) => this.#completeJob(input.jobId, input.result),
+      batching,
+    );
   }
 
   async #rows(statement: SQL): Promise<Record<string, unknown>[]> {

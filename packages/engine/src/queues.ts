@@ -51,7 +51,10 @@ export class Queues {
       // The database keeps the record; finished queue entries would only fill Redis.
       removeOnComplete: true,
       removeOnFail: { count: 1000 },
-      attempts: 1,
+      // Retries live in the runner; these only cover a worker that could not even record the
+      // outcome (the database unreachable, say): the entry comes back and the runner resumes.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
       ...(options.priority !== undefined && options.priority !== 50 ? { priority: options.priority } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
     });

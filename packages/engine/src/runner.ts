@@ -252,6 +252,14 @@ export class JobRunner {
       return { type: 'done' };
     } catch (caught) {
       const error = this.#classify(caught, cancel, timeout.signal, limitMs);
+      if (error === 'internal') {
+        // Not the provider's failure but ours (a bug, a database refusing a write): retrying
+        // could pay the provider again, so the job fails loudly instead.
+        const record: ErrorRecord = { class: 'internal', message: caught instanceof Error ? caught.message : String(caught) };
+        this.#runtime.logger.error({ jobId: job.id, attemptId: attempt.id, err: caught }, 'attempt failed inside Mediagate');
+        await repo.finishAttempt(attempt.id, { status: 'failed', error: record });
+        return this.#fail(job, record);
+      }
       if (error === 'canceled') {
         await repo.finishAttempt(attempt.id, { status: 'canceled', error: { class: 'canceled', message: 'canceled' } });
         await this.#cancelAtProvider(resolved, operation, ctx);
@@ -271,11 +279,11 @@ export class JobRunner {
     }
   }
 
-  #classify(caught: unknown, cancel: AbortSignal, timeout: AbortSignal, limitMs: number): ProviderError | 'canceled' {
+  #classify(caught: unknown, cancel: AbortSignal, timeout: AbortSignal, limitMs: number): ProviderError | 'canceled' | 'internal' {
     if (cancel.aborted) return 'canceled';
     if (caught instanceof ProviderError) return caught;
     if (timeout.aborted) return new ProviderError('timeout', `attempt timed out after ${limitMs} ms`, { cause: caught });
-    throw caught;
+    return 'internal';
   }
 
   async #afterFailure(job: JobRecord, error: ProviderError, key: ProviderKey | undefined): Promise<Outcome> {

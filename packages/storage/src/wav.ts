@@ -31,7 +31,8 @@ export async function wavDurationMs(reader: ByteSource): Promise<number> {
         throw new MediaError('truncated', `WAV is truncated: data chunk declares ${dataSize} bytes, ${available} present`);
       }
       if (dataSize === 0) throw new MediaError('no_content', 'WAV has no audio samples');
-      return (dataSize / byteRate) * 1000;
+      // Whole milliseconds, as ffprobe durations are: the asset record stores an integer.
+      return Math.max(1, Math.round((dataSize / byteRate) * 1000));
     }
     offset += 8 + chunkSize + (chunkSize % 2); // chunks are padded to even sizes
   }
