@@ -25,6 +25,7 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'pglite' },
     port: { type: 'string', default: '7979' },
     keep: { type: 'boolean', default: false },
+    senders: { type: 'string', default: '64' },
   },
 });
 const jobs = Number(values.jobs);
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   // undici's pool rather than fetch: the load generator shares the machine, so keep it cheap.
-  const client = new Pool(`http://127.0.0.1:${port}`, { connections: 32, keepAliveTimeout: 30_000 });
+  const client = new Pool(`http://127.0.0.1:${port}`, { connections: Number(values.senders), keepAliveTimeout: 30_000 });
   const publisher = createRedis(redisUrl);
   const bus = new EventBus(publisher, redisUrl, prefix);
   const submittedAt = new Map<string, number>();
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   const cpuBefore = await cpuSeconds(server.pid ?? 0);
   const ownCpuBefore = process.cpuUsage();
   let sent = 0;
-  const senders = Array.from({ length: 32 }, async () => {
+  const senders = Array.from({ length: Number(values.senders) }, async () => {
     while (sent < jobs) {
       while (submittedAt.size >= inFlight) await new Promise<void>((resolve) => waiters.push(resolve));
       const index = sent++;

@@ -41,12 +41,16 @@ export async function checkRedis(url: string, timeoutMs = 2000): Promise<void> {
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  probe.on('error', () => {});
+  // connect() rejects with "Connection is closed"; the socket's own error says why.
+  let socketError: unknown;
+  probe.on('error', (error: unknown) => {
+    socketError ??= error;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new RedisUnavailableError(url, error);
+    throw new RedisUnavailableError(url, socketError ?? error);
   } finally {
     probe.disconnect();
   }
