@@ -39,6 +39,12 @@ CREATE TABLE "attempts" (
 	"finished_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "instance" (
+	"singleton" text PRIMARY KEY DEFAULT 'this' NOT NULL,
+	"id" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "job_events" (
 	"job_id" text NOT NULL,
 	"seq" integer NOT NULL,

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { InputError } from '@mediagate/core';
+import { InputError, ProviderError } from '@mediagate/core';
+import { createSimulatedProvider } from '@mediagate/providers';
 import { createHarness, type Harness } from './support/harness.ts';
 
 let harness: Harness;
@@ -172,6 +173,55 @@ describe('cancel', () => {
     expect(harness.simulated.stats().cancels).toBe(cancelsBefore + 1);
     const [attempt] = await harness.runtime.repo.listAttempts(job.id);
     expect(attempt?.status).toBe('canceled');
+  });
+});
+
+describe('an async job whose status checks fail', () => {
+  it('polls the stored handle again instead of paying for a second submit', async () => {
+    const inner = createSimulatedProvider({ baseURL: harness.simulated.url, pollIntervalMs: 25 });
+    const innerPoll = inner.poll?.bind(inner);
+    if (innerPoll === undefined) throw new Error('the simulated provider polls');
+    let polls = 0;
+    const flaky = await createHarness({
+      extraProviders: [
+        {
+          ...inner,
+          id: 'flaky',
+          async poll(operation, ctx) {
+            polls += 1;
+            // The status endpoint breaks twice mid-way: a 503 and a dropped connection.
+            if (polls === 2) throw new ProviderError('server', 'status check answered 503', { status: 503 });
+            if (polls === 3) throw new ProviderError('network', 'status check: ECONNRESET');
+            return innerPoll(operation, ctx);
+          },
+        },
+      ],
+    });
+    try {
+      const prompt = unique('flaky polls');
+      const job = await flaky.submit({ kind: 'image', prompt, model: 'flaky/image-async', params: { simulate: { latency_ms: 300 } } });
+      const done = await flaky.waitFor(job.id);
+      expect(done.status).toBe('succeeded');
+      expect(harness.simulated.stats().byPrompt[prompt]).toBe(1);
+      const attempts = await flaky.runtime.repo.listAttempts(job.id);
+      expect(attempts.map((attempt) => attempt.status)).toEqual(['succeeded']);
+      const retries = (await flaky.events(job.id)).filter((event) => event.type === 'retrying');
+      expect(retries.map((event) => event.data.phase)).toEqual(['poll', 'poll']);
+    } finally {
+      await flaky.close();
+    }
+  });
+});
+
+describe('queues', () => {
+  it('are named after the database, so installations sharing a Redis never mix', async () => {
+    const named = await createHarness({ workers: false, settings: { queuePrefix: '' } });
+    try {
+      expect(named.runtime.settings.queuePrefix).toBe(`mediagate-${await named.runtime.repo.instanceId()}`);
+      expect(named.runtime.settings.queuePrefix).not.toBe(harness.runtime.settings.queuePrefix);
+    } finally {
+      await named.close();
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 // The outcome of `mediagate generate` as printed: one line for people, one JSON object for scripts.
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { AssetView, JobView } from '@mediagate/api';
 
 export interface OutputFile {
   path: string;
@@ -18,6 +21,39 @@ export interface GenerateResult {
   outputs: OutputFile[];
   cost: number | null;
   error?: { class: string; message: string } | null;
+}
+
+/**
+ * Saves a finished job's outputs (`-o` for the first) and describes the job. The same for a
+ * local run and a server: both see the job as the HTTP API shows it.
+ */
+export async function saveResult(
+  job: JobView & { outputs: AssetView[] },
+  output: string | undefined,
+  open: (asset: AssetView) => Promise<NodeJS.ReadableStream>,
+): Promise<GenerateResult> {
+  const outputs: OutputFile[] = [];
+  for (const [index, asset] of job.outputs.entries()) {
+    const target = outputPath(output ?? defaultOutputName(job.id, asset.mime), index);
+    await pipeline(await open(asset), createWriteStream(target));
+    outputs.push({
+      path: target,
+      bytes: asset.bytes,
+      mime: asset.mime,
+      width: asset.width,
+      height: asset.height,
+      duration: asset.duration_ms === null ? null : asset.duration_ms / 1000,
+    });
+  }
+  return {
+    jobId: job.id,
+    status: job.status,
+    provider: job.provider,
+    model: job.model,
+    outputs,
+    cost: job.actual_cost_usd ?? job.estimated_cost_usd,
+    error: job.error,
+  };
 }
 
 /** Where output `index` goes: `-o` for the first, `name-2.ext`… for the rest. */

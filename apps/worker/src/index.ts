@@ -1,7 +1,7 @@
 // The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
 // attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
 import { Worker } from 'bullmq';
-import { createRedis, JobRunner, queueName, type Runtime } from '@mediagate/engine';
+import { createRedis, JobRunner, queueName, sweepScratch, type Runtime } from '@mediagate/engine';
 
 export interface WorkerFleet {
   runner: JobRunner;
@@ -31,6 +31,10 @@ function concurrencyFor(runtime: Runtime, provider: string, fallback: number, ov
 
 export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerFleet> {
   const runner = new JobRunner(runtime);
+  void sweepScratch(runtime).then(
+    (removed) => removed > 0 && runtime.logger.info({ removed }, 'removed scratch files left by earlier runs'),
+    (error: unknown) => runtime.logger.warn({ err: String(error) }, 'scratch sweep failed'),
+  );
   const stopCancelFeed = await runtime.bus.onCancel((jobId) => runner.cancelRunning(jobId));
   const adapters = runtime.providers.list().filter((adapter) => options.providers?.includes(adapter.id) ?? true);
   const connections: ReturnType<typeof createRedis>[] = [];
@@ -47,6 +51,13 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     });
     worker.on('failed', (entry, error) => {
       runtime.logger.error({ jobId: entry?.data.jobId, provider: adapter.id, err: error.message }, 'worker error');
+      // The entry's own retries are spent: record the failure rather than strand the job.
+      if (entry !== undefined && entry.attemptsMade >= (entry.opts.attempts ?? 1)) {
+        void runtime.repo
+          .failJob(entry.data.jobId, { class: 'internal', message: `the worker could not run this job: ${error.message}` })
+          .then((failed) => runtime.bus.publish(failed?.event))
+          .catch((failure: unknown) => runtime.logger.error({ jobId: entry.data.jobId, err: String(failure) }, 'could not record the failure'));
+      }
     });
     worker.on('error', (error) => runtime.logger.error({ provider: adapter.id, err: error.message }, 'queue error'));
     return worker;

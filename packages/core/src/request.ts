@@ -81,6 +81,7 @@ export const generationRequestSchema = z
     params: generationParamsSchema.default({}),
     /** Reference images, as ids of stored assets. */
     image_asset_ids: z.array(storableText().min(1).max(100)).max(16).optional(),
+    /** 1 runs first, 100 last; 50 when absent. */
     priority: z.number().int().min(1).max(100).optional(),
     metadata: z
       .record(storableText().max(100), storableText().max(1000))

@@ -77,3 +77,19 @@ describe('Batcher with parallel statements', () => {
     expect(sizes).toEqual([1, 1, 8]);
   });
 });
+
+describe('Batcher and synchronous throws', () => {
+  it('settles every waiter even when a call throws before returning a promise', async () => {
+    const batcher = new Batcher<number, number>(
+      () => {
+        throw new TypeError('cannot encode');
+      },
+      (input) => {
+        if (input === 2) throw new TypeError('cannot encode 2');
+        return Promise.resolve(input);
+      },
+    );
+    const results = await Promise.allSettled([1, 2, 3].map((input) => batcher.submit(input)));
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});

@@ -54,16 +54,20 @@ export class Batcher<I, O> {
   }
 
   async #send(batch: Waiting<I, O>[]): Promise<void> {
+    // Through a promise, so an input that makes `single` throw synchronously still settles.
+    const alone = (waiting: Waiting<I, O>) =>
+      Promise.resolve()
+        .then(() => this.#single(waiting.input))
+        .then(waiting.resolve, waiting.reject);
     if (batch.length === 1) {
-      const [only] = batch as [Waiting<I, O>];
-      await this.#single(only.input).then(only.resolve, only.reject);
+      await alone(batch[0] as Waiting<I, O>);
       return;
     }
     try {
-      const outputs = await this.#run(batch.map((waiting) => waiting.input));
+      const outputs = await Promise.resolve().then(() => this.#run(batch.map((waiting) => waiting.input)));
       batch.forEach((waiting, index) => waiting.resolve(outputs[index] as O));
     } catch {
-      await Promise.all(batch.map((waiting) => this.#single(waiting.input).then(waiting.resolve, waiting.reject)));
+      await Promise.all(batch.map(alone));
     }
   }
 }

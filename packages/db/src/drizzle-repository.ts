@@ -1,5 +1,6 @@
 // The Repository over Drizzle, one class for both drivers (node-postgres and PGlite share
 // PgDatabase). Job transitions are single statements from job-statements.ts; the rest is plain Drizzle.
+import { randomBytes } from 'node:crypto';
 import type { AttemptStatus, ErrorRecord, JobStatus } from '@mediagate/core';
 import { jobStatuses } from '@mediagate/core';
 import type { SQL } from 'drizzle-orm';
@@ -37,7 +38,7 @@ import {
 } from './rows.ts';
 import * as schema from './schema.ts';
 
-const { assets, attempts, jobEvents, jobs, providerKeys, tenants } = schema;
+const { assets, attempts, instance, jobEvents, jobs, providerKeys, tenants } = schema;
 
 /** Either driver's database: both are PgDatabase over this schema. */
 export type MediagateDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -106,6 +107,14 @@ export class DrizzleRepository implements Repository {
     const [row] = await this.#rows(statement);
     if (row?.job === undefined || row.job === null) return undefined;
     return { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
+  }
+
+  async instanceId(): Promise<string> {
+    // The first process to get here writes it; every later one (racing or not) reads that one.
+    await this.#db.insert(instance).values({ singleton: 'this', id: randomBytes(6).toString('hex') }).onConflictDoNothing();
+    const [row] = await this.#db.select().from(instance).where(eq(instance.singleton, 'this'));
+    if (!row) throw new Error('the instance id was not stored');
+    return row.id;
   }
 
   async ensureTenant(id: string, name: string): Promise<TenantRecord> {

@@ -182,7 +182,8 @@ export const markAttemptPending = defineStatement(
 export const finishAttempt = defineStatement(
   'mediagate_finish_attempt',
   ['text', 'text', 'jsonb', 'double precision'],
-  `UPDATE attempts SET status = $2, error = $3, cost_usd = $4, finished_at = now() WHERE id = $1`,
+  // Only a live attempt: a late write must not turn a succeeded attempt into a failed one.
+  `UPDATE attempts SET status = $2, error = $3, cost_usd = $4, finished_at = now() WHERE id = $1 AND status IN ('submitting', 'pending')`,
 );
 
 /**

@@ -71,6 +71,13 @@ describe.each(backends)('Repository on $name', (backend) => {
     await cleanup?.();
   });
 
+  it('names the database with one id that every caller reads', async () => {
+    const ids = await Promise.all(Array.from({ length: 5 }, () => repository.instanceId()));
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toMatch(/^[0-9a-f]{12}$/);
+    expect(await repository.instanceId()).toBe(ids[0]);
+  });
+
   it('ensures a tenant idempotently, also under concurrency', async () => {
     const id = newId('ten');
     const results = await Promise.all(Array.from({ length: 8 }, () => repository.ensureTenant(id, 'Initech')));

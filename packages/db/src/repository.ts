@@ -169,6 +169,12 @@ export interface ClaimResult {
 }
 
 export interface Repository {
+  /**
+   * This database's id, made once on first use and the same for every process after; it keeps
+   * installations that share a Redis server out of each other's queues.
+   */
+  instanceId(): Promise<string>;
+
   /** Creates the tenant if missing; returns it either way. */
   ensureTenant(id: string, name: string): Promise<TenantRecord>;
 

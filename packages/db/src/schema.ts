@@ -30,6 +30,14 @@ const jsonb = <T>(name: string) =>
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
+/** One row naming this database, so processes sharing it (and only those) share queues in Redis. */
+export const instance = pgTable('instance', {
+  /** Always 'this': the primary key makes the table hold one row. */
+  singleton: text('singleton').primaryKey().default('this'),
+  id: text('id').notNull(),
+  createdAt: createdAt(),
+});
+
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),

@@ -25,7 +25,11 @@ export class EventBus {
   readonly #eventsChannel: string;
   readonly #cancelChannel: string;
 
-  constructor(publisher: Redis, redisUrl: string, prefix: string) {
+  readonly #onError: (error: unknown) => void;
+
+  /** `onError` hears about live-feed failures; they never fail the caller (the database is the record). */
+  constructor(publisher: Redis, redisUrl: string, prefix: string, onError: (error: unknown) => void = () => {}) {
+    this.#onError = onError;
     this.#publisher = publisher;
     this.#redisUrl = redisUrl;
     this.#eventsChannel = `${prefix}:events`;
@@ -34,7 +38,11 @@ export class EventBus {
 
   async publish(event: JobEvent | undefined): Promise<void> {
     if (event === undefined) return;
-    await this.#publisher.publish(this.#eventsChannel, JSON.stringify(toMessage(event)));
+    try {
+      await this.#publisher.publish(this.#eventsChannel, JSON.stringify(toMessage(event)));
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   async requestCancel(jobId: string): Promise<void> {

@@ -18,13 +18,15 @@ export async function downloadToFile(
     if (options.signal.aborted) throw options.signal.reason;
     throw new ProviderError('network', `downloading output failed: ${(error as Error).message}`, { cause: error });
   }
-  if (response.status === 404 || response.status === 410 || response.status === 403) {
-    throw new ProviderError('server', `output URL answered ${response.status} (expired or gone)`, { status: response.status });
-  }
   if (!response.ok || response.body === null) {
-    throw new ProviderError('server', `output URL answered ${response.status}`, { status: response.status });
+    // Release the connection; the body of a refusal is of no use here.
+    await response.body?.cancel().catch(() => undefined);
+    const gone = response.status === 404 || response.status === 410 || response.status === 403;
+    throw new ProviderError('server', `output URL answered ${response.status}${gone ? ' (expired or gone)' : ''}`, { status: response.status });
   }
-  const declared = Number(response.headers.get('content-length') ?? NaN);
+  // A compressed body's Content-Length counts compressed bytes, not what fetch hands over.
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  const declared = encoded ? NaN : Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > options.maxBytes) {
     throw new ProviderError('output_invalid', `output is ${declared} bytes, over the ${options.maxBytes}-byte limit`);
   }
@@ -41,6 +43,9 @@ export async function downloadToFile(
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     if (options.signal.aborted) throw options.signal.reason;
+    // A full disk is ours to fix, not the provider's: retrying would only pay again.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') throw error;
     throw new ProviderError('network', `output download broke off after ${received} bytes: ${(error as Error).message}`, { cause: error });
   }
   if (Number.isFinite(declared) && received !== declared) {

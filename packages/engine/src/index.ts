@@ -10,3 +10,5 @@ export * from './targets.ts';
 export * from './submit.ts';
 export * from './assets.ts';
 export * from './runner.ts';
+export { CancelRequested, type AttemptResult } from './attempt.ts';
+export * from './sweep.ts';

@@ -55,7 +55,8 @@ export class Queues {
       // outcome (the database unreachable, say): the entry comes back and the runner resumes.
       attempts: 5,
       backoff: { type: 'exponential', delay: 2000 },
-      ...(options.priority !== undefined && options.priority !== 50 ? { priority: options.priority } : {}),
+      // Always set: BullMQ runs entries without a priority before every prioritized one.
+      priority: options.priority ?? 50,
       ...(options.delayMs ? { delay: options.delayMs } : {}),
     });
   }

@@ -1,43 +1,37 @@
-// The attempt runner: takes one queue entry, runs (or resumes) an attempt against the job's
-// current target and decides what happens next — done, retry later, rotate key, fall back, fail.
-import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+// The attempt runner: takes one queue entry, claims the job, runs (or resumes) an attempt on
+// its current target, and decides what comes next — done, poll again later, retry, rotate key,
+// fall back, fail. Every decision reads the database, so a duplicated entry is harmless.
 import { DelayedError, type Job } from 'bullmq';
-import {
-  ProviderError,
-  isTerminal,
-  newId,
-  toErrorRecord,
-  type ErrorRecord,
-} from '@mediagate/core';
-import type { AttemptRecord, JobEvent, JobRecord } from '@mediagate/db';
-import type { CallContext, JsonValue, ProviderKey, ProviderRequest, ResolvedTarget } from '@mediagate/providers';
+import { ProviderError, isTerminal, newId, toErrorRecord, type ErrorRecord } from '@mediagate/core';
+import type { AttemptRecord, JobEvent, JobPatch, JobRecord } from '@mediagate/db';
+import type { ImageInput, JsonValue, ProviderKey, ResolvedTarget } from '@mediagate/providers';
+import { CancelRequested, cancelAtProvider, runAttempt } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
-import { storeOutputs } from './outputs.ts';
 import type { QueuePayload } from './queues.ts';
 import type { Runtime } from './runtime.ts';
 import { loadImages } from './submit.ts';
 import { toProviderRequest } from './targets.ts';
 
-interface Claimed {
-  type: 'started';
+/** What to do with the queue entry after an attempt. */
+export type Outcome = { type: 'done' } | { type: 'delay'; ms: number } | { type: 'next-key' };
+
+interface Started {
   job: JobRecord;
   attempt: AttemptRecord;
-  key: ProviderKey | undefined;
   resolved: ResolvedTarget;
-}
-
-/** What to do with the queue entry after an attempt. */
-type Outcome = { type: 'done' } | { type: 'delay'; ms: number } | { type: 'next-key' };
-
-class CancelRequested extends Error {
-  override readonly name = 'CancelRequested';
+  /** Acquired for this attempt; released when it ends. */
+  key: ProviderKey | undefined;
+  /** The provider already holds the work (resume polling) rather than it still to be sent. */
+  submitted: boolean;
 }
 
 const maxRetryDelayMs = 5 * 60_000;
-const progressIntervalMs = 250;
+/** A 429 never retries sooner than this, whatever Retry-After says: no spinning. */
+const minRateLimitWaitMs = 250;
+/** 429s on one job after which its target counts as failed (rate_limited) and it falls back. */
+const maxRateLimited = 50;
+/** How long an entry for a fallback hop waits for the database to record the hop. */
+const hopGraceMs = 60_000;
 
 export class JobRunner {
   readonly #runtime: Runtime;
@@ -54,77 +48,80 @@ export class JobRunner {
 
   /** BullMQ processor: returns when the entry is finished, throws DelayedError to come back later. */
   async process(entry: Job<QueuePayload>, token?: string): Promise<void> {
-    const outcome = await this.run(entry.data);
+    const outcome = await this.run(entry.data, entry.timestamp);
     if (outcome.type === 'delay') {
       await entry.moveToDelayed(Date.now() + outcome.ms, token);
       throw new DelayedError();
     }
   }
 
-  async run(payload: QueuePayload): Promise<Outcome> {
-    const { repo } = this.#runtime;
-    const claimed = await this.#claim(payload);
-    if (claimed?.type === 'started') return this.#guarded(claimed.job, (cancel) => this.#runStarted(claimed, cancel));
-    const job = claimed?.type === 'job' ? claimed.job : await repo.getJob(payload.jobId);
-    if (job === undefined || isTerminal(job.status)) return { type: 'done' };
-    // A fallback hop is enqueued before the database records it; wait for the record.
-    if (payload.targetIndex > job.targetIndex) return { type: 'delay', ms: 250 };
-    if (payload.targetIndex < job.targetIndex) return { type: 'done' };
-    return this.#guarded(job, (cancel) => this.#runTarget(job, cancel));
+  /** Never answers 'next-key': key rotation happens inside. */
+  async run(payload: QueuePayload, enqueuedAt = Date.now()): Promise<Outcome> {
+    // Registered before the claim, so a cancel arriving meanwhile is not lost.
+    const controller = new AbortController();
+    this.#running.set(payload.jobId, controller);
+    try {
+      return await this.#run(payload, enqueuedAt, controller.signal);
+    } finally {
+      if (this.#running.get(payload.jobId) === controller) this.#running.delete(payload.jobId);
+    }
   }
 
-  /** Runs `work` with a cancel signal that `cancelRunning(job.id)` aborts. */
-  async #guarded(job: JobRecord, work: (cancel: AbortSignal) => Promise<Outcome>): Promise<Outcome> {
-    const controller = new AbortController();
-    this.#running.set(job.id, controller);
-    try {
-      return await work(controller.signal);
-    } finally {
-      this.#running.delete(job.id);
+  async #run(payload: QueuePayload, enqueuedAt: number, cancel: AbortSignal): Promise<Outcome> {
+    const claimed = await this.#claim(payload);
+    if (claimed !== undefined && 'attempt' in claimed) {
+      const outcome = await this.#runStarted(claimed, cancel);
+      if (outcome.type !== 'next-key') return outcome;
+      // That key is out (429, revoked): go on with another through the general path.
+      const fresh = await this.#runtime.repo.getJob(payload.jobId);
+      return fresh === undefined || isTerminal(fresh.status) ? { type: 'done' } : this.#runTarget(fresh, cancel);
     }
+    const job = claimed?.job ?? (await this.#runtime.repo.getJob(payload.jobId));
+    if (job === undefined) {
+      this.#runtime.logger.warn({ jobId: payload.jobId }, 'queue entry for a job this database does not have; dropped');
+      return { type: 'done' };
+    }
+    if (isTerminal(job.status) || payload.targetIndex < job.targetIndex) return { type: 'done' };
+    if (payload.targetIndex > job.targetIndex) {
+      // A fallback hop is enqueued before the database records it: wait for the record, a while.
+      if (Date.now() - enqueuedAt < hopGraceMs) return { type: 'delay', ms: 250 };
+      this.#runtime.logger.warn({ jobId: job.id }, 'fallback entry whose hop was never recorded; dropped');
+      return { type: 'done' };
+    }
+    return this.#runTarget(job, cancel);
   }
 
   /**
    * The common case in one write: a queued job on this entry's target becomes running with its
    * first attempt. Anything else (a resumed, retried or finished job) comes back as the job.
    */
-  async #claim(payload: QueuePayload): Promise<Claimed | { type: 'job'; job: JobRecord } | undefined> {
+  async #claim(payload: QueuePayload): Promise<Started | { job: JobRecord } | undefined> {
     const { provider, model } = payload;
     if (provider === undefined || model === undefined) return undefined;
-    const adapter = this.#runtime.providers.get(provider);
+    const { keys, providers, repo, bus } = this.#runtime;
+    const adapter = providers.get(provider);
     const spec = adapter?.models.find((candidate) => candidate.id === model);
     if (adapter === undefined || spec === undefined) return undefined;
-    const choice = this.#runtime.keys.choose(provider);
+    const choice = keys.choose(provider);
     if (choice.type !== 'key' && choice.type !== 'none') return undefined;
     const key = choice.type === 'key' ? choice.key : undefined;
-    const claim = await this.#runtime.repo.claimJob({
-      attemptId: newId('att'),
-      jobId: payload.jobId,
-      targetIndex: payload.targetIndex,
-      provider,
-      model,
-      keyId: key?.id ?? null,
-    });
-    if (claim === undefined) return undefined;
-    if (claim.attempt === undefined) {
-      // Still "queued" means the row was read from the statement's snapshot while another
-      // claim held it: read it again now that the other one committed.
-      if (claim.job.status === 'queued') return undefined;
-      return { type: 'job', job: claim.job };
+    // Taken now, so a burst of claims spreads over the keys instead of piling onto the first.
+    if (key) keys.acquire(provider, key.id);
+    const claim = await repo
+      .claimJob({ attemptId: newId('att'), jobId: payload.jobId, targetIndex: payload.targetIndex, provider, model, keyId: key?.id ?? null })
+      .catch((error: unknown) => {
+        if (key) keys.release(provider, key.id);
+        throw error;
+      });
+    if (claim?.attempt === undefined) {
+      if (key) keys.release(provider, key.id);
+      if (claim === undefined) return undefined;
+      // Still "queued" means the row came from the statement's snapshot while another claim
+      // held it: read it again now that the other one committed.
+      return claim.job.status === 'queued' ? undefined : { job: claim.job };
     }
-    await this.#runtime.bus.publish(claim.event);
-    return { type: 'started', job: claim.job, attempt: claim.attempt, key, resolved: { adapter, spec, target: { provider, model } } };
-  }
-
-  async #runStarted(claimed: Claimed, cancel: AbortSignal): Promise<Outcome> {
-    const { job } = claimed;
-    const images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
-    const request = toProviderRequest(job.request, claimed.resolved.target, images);
-    const outcome = await this.#attempt(job, claimed.resolved, request, claimed.key, cancel, { attempt: claimed.attempt, submitted: false });
-    if (outcome.type !== 'next-key') return outcome;
-    const fresh = await this.#runtime.repo.getJob(job.id);
-    if (fresh === undefined || isTerminal(fresh.status)) return { type: 'done' };
-    return this.#runTarget(fresh, cancel);
+    await bus.publish(claim.event);
+    return { job: claim.job, attempt: claim.attempt, key, submitted: false, resolved: { adapter, spec, target: { provider, model } } };
   }
 
   async #runTarget(job: JobRecord, cancel: AbortSignal): Promise<Outcome> {
@@ -132,15 +129,17 @@ export class JobRunner {
     const target = job.targets[job.targetIndex];
     if (target === undefined) return this.#fail(job, { class: 'internal', message: 'job has no target left' });
     const resolved = providers.resolve(target);
-    const images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
-    const request = toProviderRequest(job.request, target, images);
 
     const last = job.status === 'queued' ? undefined : (await repo.listAttempts(job.id)).at(-1);
     if (last?.status === 'pending' && last.provider === target.provider && last.model === target.model) {
-      // A worker died while the provider was working: resume polling the stored handle.
+      // The provider holds the work (a worker died, or polling failed): poll the stored handle.
       const key = last.keyId === null ? undefined : keys.find(target.provider, last.keyId);
-      const outcome = await this.#attempt(job, resolved, request, key, cancel, { attempt: last, submitted: true });
+      if (key) keys.acquire(target.provider, key.id);
+      const outcome = await this.#runStarted({ job, attempt: last, resolved, key, submitted: true }, cancel);
       if (outcome.type !== 'next-key') return outcome;
+      const fresh = await repo.getJob(job.id);
+      if (fresh === undefined || isTerminal(fresh.status)) return { type: 'done' };
+      job = fresh;
     } else if (last?.status === 'submitting') {
       const error: ErrorRecord = {
         class: 'ambiguous_submit',
@@ -155,13 +154,25 @@ export class JobRunner {
       const choice = keys.choose(target.provider);
       if (choice.type === 'wait') {
         await this.#event(job.id, 'rate_limited', { provider: target.provider, retryAtMs: choice.at });
-        return { type: 'delay', ms: Math.max(0, choice.at - Date.now()) };
+        return { type: 'delay', ms: Math.max(minRateLimitWaitMs, choice.at - Date.now()) };
       }
       if (choice.type === 'exhausted') {
-        return this.#afterFailure(job, new ProviderError('auth', `every ${target.provider} key is disabled: ${choice.reason}`), undefined);
+        return this.#next(job, new ProviderError('auth', `every ${target.provider} key is disabled: ${choice.reason}`));
       }
       const key = choice.type === 'key' ? choice.key : undefined;
-      const outcome = await this.#attempt(job, resolved, request, key, cancel, undefined);
+      if (key) keys.acquire(target.provider, key.id);
+      const started = await repo
+        .startAttempt({ id: newId('att'), jobId: job.id, provider: target.provider, model: target.model, keyId: key?.id ?? null })
+        .catch((error: unknown) => {
+          if (key) keys.release(target.provider, key.id);
+          throw error;
+        });
+      if (started === undefined) {
+        if (key) keys.release(target.provider, key.id);
+        return { type: 'done' };
+      }
+      await this.#runtime.bus.publish(started.event);
+      const outcome = await this.#runStarted({ job, attempt: started.attempt, resolved, key, submitted: false }, cancel);
       if (outcome.type !== 'next-key') return outcome;
       const fresh = await repo.getJob(job.id);
       if (fresh === undefined || isTerminal(fresh.status)) return { type: 'done' };
@@ -169,131 +180,77 @@ export class JobRunner {
     }
   }
 
-  async #attempt(
-    job: JobRecord,
-    resolved: ResolvedTarget,
-    request: ProviderRequest,
-    key: ProviderKey | undefined,
-    cancel: AbortSignal,
-    /** An attempt already recorded: just started (submit it) or submitted (poll it). */
-    existing: { attempt: AttemptRecord; submitted: boolean } | undefined,
-  ): Promise<Outcome> {
-    const { repo, keys, settings, bus } = this.#runtime;
-    const { adapter, target } = resolved;
-    let attempt = existing?.attempt;
-    if (attempt === undefined) {
-      const started = await repo.startAttempt({ id: newId('att'), jobId: job.id, provider: target.provider, model: target.model, keyId: key?.id ?? null });
-      if (started === undefined) return { type: 'done' };
-      await bus.publish(started.event);
-      attempt = started.attempt;
-    }
-    const limitMs = settings.attemptTimeoutMs ?? adapter.attemptTimeoutMs;
-    const remainingMs = Math.max(1, limitMs - (Date.now() - attempt.startedAt.getTime()));
-    // One controller per attempt, released in `finally`: AbortSignal.any and .timeout keep every
-    // signal alive until it fires, which at thousands of attempts is memory and GC time.
-    const attemptController = new AbortController();
-    const timeout = new AbortController();
-    const timer = setTimeout(() => {
-      timeout.abort(new ProviderError('timeout', `attempt timed out after ${limitMs} ms`));
-      attemptController.abort(timeout.signal.reason);
-    }, remainingMs);
-    const onCancel = () => attemptController.abort(cancel.reason);
-    if (cancel.aborted) onCancel();
-    else cancel.addEventListener('abort', onCancel, { once: true });
-    const signal = attemptController.signal;
-    // Most attempts never need scratch space (bytes come back in the answer): make it on first use.
-    const scratch = path.join(this.#runtime.settings.home, 'tmp', attempt.id);
-    let scratchMade = false;
-    const makeScratch = (): string => {
-      if (!scratchMade) mkdirSync(scratch, { recursive: true });
-      scratchMade = true;
-      return scratch;
-    };
-    const ctx: CallContext = {
-      signal,
-      key,
-      get tmpDir() {
-        return makeScratch();
-      },
-      progress: this.#progressReporter(job.id),
-    };
-    let operation: JsonValue | null = attempt.operation as JsonValue | null;
-    if (key) keys.acquire(target.provider, key.id);
+  /** Runs a recorded attempt (its key already acquired) and turns how it ended into an outcome. */
+  async #runStarted(started: Started, cancel: AbortSignal): Promise<Outcome> {
+    const { job, attempt, resolved, key } = started;
+    const provider = resolved.target.provider;
     try {
-      let completed: { outputs: Parameters<typeof storeOutputs>[2]; costUsd?: number | undefined } | undefined;
-      if (existing?.submitted !== true) {
-        const submitted = await adapter.submit(request, ctx);
-        if (submitted.status === 'pending') {
-          operation = submitted.operation;
-          await bus.publish(await repo.markAttemptPending(attempt.id, submitted.operation));
-        } else {
-          completed = submitted;
-        }
-      }
-      while (completed === undefined) {
-        if (adapter.poll === undefined || operation === null) {
-          throw new ProviderError('malformed', `${adapter.id} returned an operation but cannot be polled`);
-        }
-        await sleep(adapter.pollIntervalMs ?? 1000, undefined, { signal });
-        const polled = await adapter.poll(operation, ctx);
-        if (polled.status === 'completed') completed = polled;
-        else ctx.progress(polled);
-      }
-      const assets = await storeOutputs(this.#runtime, job, completed.outputs, makeScratch, signal);
-      const costUsd = completed.costUsd ?? job.estimatedCostUsd;
-      const done = await repo.completeJob(job.id, {
-        provider: target.provider,
-        model: target.model,
-        assets,
-        actualCostUsd: costUsd,
-        attempt: { id: attempt.id, costUsd },
-      });
-      await bus.publish(done?.event);
-      return { type: 'done' };
-    } catch (caught) {
-      const error = this.#classify(caught, cancel, timeout.signal, limitMs);
-      if (error === 'internal') {
-        // Not the provider's failure but ours (a bug, a database refusing a write): retrying
-        // could pay the provider again, so the job fails loudly instead.
-        const record: ErrorRecord = { class: 'internal', message: caught instanceof Error ? caught.message : String(caught) };
-        this.#runtime.logger.error({ jobId: job.id, attemptId: attempt.id, err: caught }, 'attempt failed inside Mediagate');
-        await repo.finishAttempt(attempt.id, { status: 'failed', error: record });
+      let images: ImageInput[];
+      try {
+        images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
+      } catch (error) {
+        // Nothing was sent: say why rather than leave the attempt looking like a crash mid-send.
+        const record: ErrorRecord = { class: 'internal', message: `reference images unavailable: ${(error as Error).message}` };
+        await this.#runtime.repo.finishAttempt(attempt.id, { status: 'failed', error: record });
         return this.#fail(job, record);
       }
-      if (error === 'canceled') {
-        await repo.finishAttempt(attempt.id, { status: 'canceled', error: { class: 'canceled', message: 'canceled' } });
-        await this.#cancelAtProvider(resolved, operation, ctx);
-        return { type: 'done' };
+      const request = toProviderRequest(job.request, resolved.target, images);
+      const result = await runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel });
+      switch (result.type) {
+        case 'succeeded':
+        case 'canceled':
+        case 'gone':
+          return { type: 'done' };
+        case 'internal': {
+          // Ours, not the provider's (a bug, a refused write): retrying could pay twice, so fail loudly.
+          const record: ErrorRecord = { class: 'internal', message: result.error instanceof Error ? result.error.message : String(result.error) };
+          this.#runtime.logger.error({ jobId: job.id, attemptId: attempt.id, err: result.error }, 'attempt failed inside Mediagate');
+          await this.#runtime.repo.finishAttempt(attempt.id, { status: 'failed', error: record });
+          return this.#fail(job, record);
+        }
+        case 'failed':
+          return await this.#afterFailedAttempt(started, result.error, result.operation);
+        default:
+          return result satisfies never;
       }
-      if (error.errorClass === 'timeout' && operation !== null) await this.#cancelAtProvider(resolved, operation, ctx);
-      await repo.finishAttempt(attempt.id, {
-        status: error.errorClass === 'rate_limited' ? 'rate_limited' : 'failed',
-        error: toErrorRecord(error),
-      });
-      return this.#afterFailure(job, error, key);
     } finally {
-      clearTimeout(timer);
-      cancel.removeEventListener('abort', onCancel);
-      if (key) keys.release(target.provider, key.id);
-      if (scratchMade) await rm(scratch, { recursive: true, force: true });
+      if (key) this.#runtime.keys.release(provider, key.id);
     }
   }
 
-  #classify(caught: unknown, cancel: AbortSignal, timeout: AbortSignal, limitMs: number): ProviderError | 'canceled' | 'internal' {
-    if (cancel.aborted) return 'canceled';
-    if (caught instanceof ProviderError) return caught;
-    if (timeout.aborted) return new ProviderError('timeout', `attempt timed out after ${limitMs} ms`, { cause: caught });
-    return 'internal';
+  async #afterFailedAttempt(started: Started, error: ProviderError, operation: JsonValue | null): Promise<Outcome> {
+    const { job, attempt, resolved, key } = started;
+    const { repo, settings } = this.#runtime;
+    const keepPolling = operation !== null && error.errorClass !== 'timeout' && error.errorClass !== 'output_invalid';
+    if (keepPolling && (error.isRetryable || error.errorClass === 'rate_limited')) {
+      // The provider holds (and bills) the work: poll it again later instead of sending it again.
+      if (error.errorClass === 'rate_limited') {
+        const waitMs = Math.max(minRateLimitWaitMs, error.retryAfterMs ?? settings.retryBaseMs);
+        await this.#event(job.id, 'rate_limited', { provider: resolved.target.provider, phase: 'poll', retryAfterMs: waitMs });
+        return { type: 'delay', ms: waitMs };
+      }
+      const failures = job.attemptCount + 1;
+      if (failures < settings.maxAttempts) return this.#retryLater(job, error, failures, { phase: 'poll' });
+    }
+    if (operation !== null) await cancelAtProvider(this.#runtime, resolved, operation, key);
+    await repo.finishAttempt(attempt.id, {
+      status: error.errorClass === 'rate_limited' ? 'rate_limited' : 'failed',
+      error: toErrorRecord(error),
+    });
+    if (keepPolling) return this.#next(job, error);
+    return this.#afterFailure(job, error, key);
   }
 
   async #afterFailure(job: JobRecord, error: ProviderError, key: ProviderKey | undefined): Promise<Outcome> {
-    const { keys, settings } = this.#runtime;
+    const { keys, settings, repo } = this.#runtime;
     const target = job.targets[job.targetIndex];
     const provider = target?.provider ?? 'unknown';
-    const record = toErrorRecord(error);
     if (error.errorClass === 'rate_limited') {
       // Not a failed attempt: cool this key down and go on with another, or wait for it.
-      const waitMs = error.retryAfterMs ?? backoffDelay(1, { baseMs: settings.retryBaseMs, maxMs: maxRetryDelayMs });
+      const limited = (await repo.listAttempts(job.id)).filter((attempt) => attempt.status === 'rate_limited').length;
+      if (limited >= maxRateLimited) return this.#next(job, error);
+      const backoff = backoffDelay(limited, { baseMs: Math.max(settings.retryBaseMs, minRateLimitWaitMs), maxMs: maxRetryDelayMs });
+      const waitMs = Math.max(minRateLimitWaitMs, error.retryAfterMs ?? backoff);
       if (key) keys.coolDown(provider, key.id, Date.now() + waitMs);
       await this.#event(job.id, 'rate_limited', { provider, keyId: key?.id ?? null, retryAfterMs: waitMs });
       if (key && keys.choose(provider).type === 'key') return { type: 'next-key' };
@@ -302,32 +259,43 @@ export class JobRunner {
     if (error.errorClass === 'auth' && key) {
       keys.disable(provider, key.id, error.message);
       this.#runtime.logger.error({ jobId: job.id, provider, keyId: key.id }, 'provider key rejected; disabled');
-      if (keys.choose(provider).type === 'key') return { type: 'next-key' };
+      if (keys.choose(provider).type !== 'exhausted') return { type: 'next-key' };
     }
     if (error.isRetryable) {
       const failures = job.attemptCount + 1;
-      if (failures < settings.maxAttempts) {
-        const delayMs = backoffDelay(failures, { baseMs: settings.retryBaseMs, maxMs: maxRetryDelayMs, retryAfterMs: error.retryAfterMs });
-        await this.#event(job.id, 'retrying', { error: { ...record }, delayMs, attempt: failures }, { attemptCount: failures });
-        return { type: 'delay', ms: delayMs };
-      }
+      if (failures < settings.maxAttempts) return this.#retryLater(job, error, failures, {});
     }
+    return this.#next(job, error);
+  }
+
+  async #retryLater(job: JobRecord, error: ProviderError, failures: number, extra: JobEvent['data']): Promise<Outcome> {
+    const delayMs = backoffDelay(failures, { baseMs: this.#runtime.settings.retryBaseMs, maxMs: maxRetryDelayMs, retryAfterMs: error.retryAfterMs });
+    await this.#event(job.id, 'retrying', { error: { ...toErrorRecord(error) }, delayMs, attempt: failures, ...extra }, { attemptCount: failures });
+    return { type: 'delay', ms: delayMs };
+  }
+
+  /** The current target is done for: the next one, or the job fails. */
+  async #next(job: JobRecord, error: ProviderError): Promise<Outcome> {
+    const record = toErrorRecord(error);
+    const target = job.targets[job.targetIndex];
     const nextIndex = job.targetIndex + 1;
     const next = job.targets[nextIndex];
     // Invalid input fails the same way everywhere; other failures try the next target.
-    if (next !== undefined && error.errorClass !== 'invalid_input') {
-      await this.#runtime.queues.enqueue(
-        next.provider,
-        { jobId: job.id, targetIndex: nextIndex, provider: next.provider, model: next.model },
-        { priority: job.priority },
-      );
-      await this.#event(job.id, 'fallback', { from: `${provider}/${target?.model}`, to: `${next.provider}/${next.model}`, error: { ...record } }, {
-        targetIndex: nextIndex,
-        attemptCount: 0,
-      });
-      return { type: 'done' };
-    }
-    return this.#fail(job, record);
+    if (next === undefined || error.errorClass === 'invalid_input') return this.#fail(job, record);
+    // Enqueued before the database moves on: a crash in between leaves an entry that waits for
+    // the record (see #run), never a job that nobody runs.
+    await this.#runtime.queues.enqueue(
+      next.provider,
+      { jobId: job.id, targetIndex: nextIndex, provider: next.provider, model: next.model },
+      { priority: job.priority },
+    );
+    await this.#event(
+      job.id,
+      'fallback',
+      { from: `${target?.provider}/${target?.model}`, to: `${next.provider}/${next.model}`, error: { ...record } },
+      { targetIndex: nextIndex, attemptCount: 0 },
+    );
+    return { type: 'done' };
   }
 
   async #fail(job: JobRecord, error: ErrorRecord): Promise<Outcome> {
@@ -336,37 +304,7 @@ export class JobRunner {
     return { type: 'done' };
   }
 
-  async #cancelAtProvider(resolved: ResolvedTarget, operation: JsonValue | null, ctx: CallContext): Promise<void> {
-    if (operation === null || resolved.adapter.cancel === undefined) return;
-    try {
-      await resolved.adapter.cancel(operation, { ...ctx, signal: AbortSignal.timeout(10_000) });
-    } catch (error) {
-      this.#runtime.logger.warn({ provider: resolved.adapter.id, err: toErrorRecord(error) }, 'provider cancel failed');
-    }
-  }
-
-  async #event(jobId: string, type: JobEvent['type'], data: JobEvent['data'], patch?: Parameters<Runtime['repo']['appendEvent']>[3]): Promise<void> {
+  async #event(jobId: string, type: JobEvent['type'], data: JobEvent['data'], patch?: JobPatch): Promise<void> {
     await this.#runtime.bus.publish(await this.#runtime.repo.appendEvent(jobId, type, data, patch));
-  }
-
-  /** Progress events at most every 250 ms (and always at 100), so chatty providers don't flood the log. */
-  #progressReporter(jobId: string): CallContext['progress'] {
-    let lastAt = 0;
-    let lastProgress = -1;
-    return (update) => {
-      const now = Date.now();
-      const progress = update.progress === undefined ? undefined : Math.max(0, Math.min(100, Math.round(update.progress)));
-      if (progress === lastProgress && update.message === undefined && update.queuePosition === undefined) return;
-      if (now - lastAt < progressIntervalMs && progress !== 100) return;
-      lastAt = now;
-      if (progress !== undefined) lastProgress = progress;
-      const data: JobEvent['data'] = {};
-      if (progress !== undefined) data.progress = progress;
-      if (update.message !== undefined) data.message = update.message;
-      if (update.queuePosition !== undefined) data.queuePosition = update.queuePosition;
-      void this.#event(jobId, 'progress', data, progress === undefined ? undefined : { progress }).catch((error: unknown) =>
-        this.#runtime.logger.warn({ jobId, err: toErrorRecord(error) }, 'progress event failed'),
-      );
-    };
   }
 }

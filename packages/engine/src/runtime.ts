@@ -66,7 +66,7 @@ async function defaultProviders(settings: Settings): Promise<{ registry: Provide
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const settings = options.settings ?? loadSettings();
+  let settings = options.settings ?? loadSettings();
   const logger = options.logger ?? createLogger();
   await checkRedis(settings.redisUrl);
   const lock = settings.databaseUrl === undefined ? acquireHomeLock(settings.home, { command: options.command }) : undefined;
@@ -76,6 +76,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       settings.databaseUrl !== undefined ? { url: settings.databaseUrl } : { dataDir: path.join(settings.home, 'db') },
     );
     cleanup.push(() => repo.close());
+    if (settings.queuePrefix === '') settings = { ...settings, queuePrefix: `mediagate-${await repo.instanceId()}` };
     const { registry, simulated } = options.providers
       ? { registry: options.providers, simulated: undefined }
       : await defaultProviders(settings);
@@ -92,7 +93,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       keys: new KeyPool(options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id))),
       redis,
       queues,
-      bus: new EventBus(redis, settings.redisUrl, settings.queuePrefix),
+      bus: new EventBus(redis, settings.redisUrl, settings.queuePrefix, (error) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'live event not published'),
+      ),
       announce(url) {
         lock?.update(url);
       },

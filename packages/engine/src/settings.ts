@@ -25,6 +25,10 @@ export interface Settings {
   attemptTimeoutMs: number | undefined;
   /** Base of the exponential backoff between retries. */
   retryBaseMs: number;
+  /**
+   * Namespace of the queues and channels in Redis. Empty: `mediagate-<database instance id>`, so
+   * processes on one database share queues and installations on different ones never do.
+   */
   queuePrefix: string;
 }
 
@@ -60,6 +64,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxOutputBytes: intFromEnv(env, 'MEDIAGATE_MAX_OUTPUT_BYTES', 512 * 1024 * 1024, 1),
     attemptTimeoutMs: timeout ? intFromEnv(env, 'MEDIAGATE_ATTEMPT_TIMEOUT_MS', 0, 1) : undefined,
     retryBaseMs: intFromEnv(env, 'MEDIAGATE_RETRY_BASE_MS', 1000, 0),
-    queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || 'mediagate',
+    queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || '',
   };
 }

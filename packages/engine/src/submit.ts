@@ -73,7 +73,14 @@ export async function submitJob(
     estimatedCostUsd: plan.estimate.usd,
   });
   const first = plan.targets[0] as Target;
-  await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model }, { priority: job.priority });
+  try {
+    await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model }, { priority: job.priority });
+  } catch (error) {
+    // A recorded job that no queue holds would wait forever: close it, then report.
+    const message = `could not enqueue: ${error instanceof Error ? error.message : String(error)}`;
+    await runtime.repo.failJob(job.id, { class: 'internal', message }).catch(() => undefined);
+    throw error;
+  }
   await runtime.bus.publish(event);
   runtime.logger.debug({ jobId: job.id, target: first }, 'job queued');
   return job;

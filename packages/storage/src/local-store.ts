@@ -39,6 +39,9 @@ export class LocalAssetStore implements AssetStore {
     const tmpPath = this.newTmpPath();
     const hash = createHash('sha256');
     let size = 0;
+    // Held so a failure can wait for the file to be opened and closed before removing it: the
+    // stream opens asynchronously, and removing first would leave the file it then creates.
+    const sink = createWriteStream(tmpPath, { flags: 'wx', flush: this.durable });
     try {
       await pipeline(
         toChunks(source),
@@ -50,9 +53,10 @@ export class LocalAssetStore implements AssetStore {
             yield chunk;
           }
         },
-        createWriteStream(tmpPath, { flags: 'wx', flush: this.durable }),
+        sink,
       );
     } catch (error) {
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
       await rm(tmpPath, { force: true });
       throw error;
     }

@@ -1,7 +1,5 @@
 // `mediagate generate` without --server: this process enqueues the job and runs a worker for it,
 // sharing Redis with any other workers, then copies the stored output to the asked path.
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { isTerminal, type GenerationRequestInput, type JobStatus } from '@mediagate/core';
 import {
   cancelJob,
@@ -15,10 +13,11 @@ import {
   submitJob,
   type Runtime,
 } from '@mediagate/engine';
-import { startWorkers } from '@mediagate/worker';
+import { assetView, jobView } from '@mediagate/api';
+import { startWorkers, type WorkerFleet } from '@mediagate/worker';
 import type { JobRecord } from '@mediagate/db';
 import type { ProgressDisplay } from '../progress.ts';
-import { defaultOutputName, outputPath, type GenerateResult } from '../result.ts';
+import { saveResult, type GenerateResult } from '../result.ts';
 
 /**
  * Why the worker gave up on the job's current queue entry without recording an outcome, if it
@@ -71,9 +70,20 @@ export async function generateLocal(
 ): Promise<GenerateResult> {
   const runtime = await createRuntime({ command: 'generate', logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
   let jobId: string | undefined;
+  let fleet: WorkerFleet | undefined;
+  let interrupted = false;
+  // Ctrl-C cancels the job, and lets the in-process worker stop the provider's work, before exiting.
+  const stop = async () => {
+    if (jobId !== undefined) {
+      await cancelJob(runtime, jobId).catch(() => undefined);
+      fleet?.runner.cancelRunning(jobId);
+      await Promise.race([fleet?.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
+    process.exit(130);
+  };
   const onInterrupt = () => {
-    if (jobId) void cancelJob(runtime, jobId).finally(() => process.exit(130));
-    else process.exit(130);
+    interrupted = true;
+    void stop();
   };
   process.once('SIGINT', onInterrupt);
   try {
@@ -83,35 +93,19 @@ export async function generateLocal(
     const input = { ...request };
     if (options.image !== undefined) input.image_asset_ids = [(await importImageFile(runtime, defaultTenantId, options.image)).id];
     const providers = [...new Set(plan.targets.map((target) => target.provider))];
-    const fleet = await startWorkers(runtime, { providers });
+    fleet = await startWorkers(runtime, { providers });
     try {
       const job = await submitJob(runtime, defaultTenantId, input);
       jobId = job.id;
+      if (interrupted) await stop();
       const finished = await waitForTerminal(runtime, job.id, progress);
       progress.stop();
       const assets = await runtime.repo.listJobAssets(job.id);
-      const outputs = [];
-      for (const [index, asset] of assets.entries()) {
-        const target = outputPath(options.output ?? defaultOutputName(job.id, asset.mime), index);
-        await pipeline(runtime.store.createReadStream(asset.storageKey), createWriteStream(target));
-        outputs.push({
-          path: target,
-          bytes: asset.size,
-          mime: asset.mime,
-          width: asset.width,
-          height: asset.height,
-          duration: asset.durationMs === null ? null : asset.durationMs / 1000,
-        });
-      }
-      return {
-        jobId: finished.id,
-        status: finished.status,
-        provider: finished.provider,
-        model: finished.model,
-        outputs,
-        cost: finished.actualCostUsd ?? finished.estimatedCostUsd,
-        error: finished.error,
-      };
+      return await saveResult({ ...jobView(finished), outputs: assets.map(assetView) }, options.output, async (asset) => {
+        const record = assets.find((candidate) => candidate.id === asset.id);
+        if (record === undefined) throw new Error(`asset ${asset.id} vanished`);
+        return runtime.store.createReadStream(record.storageKey);
+      });
     } finally {
       await fleet.close();
     }

@@ -1,15 +1,13 @@
 // `mediagate generate --server URL`: submit to a running Mediagate, follow the job, download
 // the outputs. Nothing runs locally but the download.
 import { readFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { GenerationRequestInput } from '@mediagate/core';
 import type { AssetView, JobView } from '@mediagate/api';
 import type { ApiClient } from '../client.ts';
 import type { ProgressDisplay } from '../progress.ts';
-import { defaultOutputName, outputPath, type GenerateResult } from '../result.ts';
+import { saveResult, type GenerateResult } from '../result.ts';
 import { probeImageFile } from '@mediagate/engine';
 
 type JobWithOutputs = JobView & { outputs: AssetView[] };
@@ -43,28 +41,9 @@ export async function generateRemote(
     process.off('SIGINT', onInterrupt);
     progress.stop();
   }
-  const outputs = [];
-  for (const [index, asset] of job.outputs.entries()) {
-    const target = outputPath(options.output ?? defaultOutputName(job.id, asset.mime), index);
+  return saveResult(job, options.output, async (asset) => {
     const response = await client.raw('GET', asset.url);
     if (response.body === null) throw new Error(`empty body for ${asset.url}`);
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(target));
-    outputs.push({
-      path: target,
-      bytes: asset.bytes,
-      mime: asset.mime,
-      width: asset.width,
-      height: asset.height,
-      duration: asset.duration_ms === null ? null : asset.duration_ms / 1000,
-    });
-  }
-  return {
-    jobId: job.id,
-    status: job.status,
-    provider: job.provider,
-    model: job.model,
-    outputs,
-    cost: job.actual_cost_usd ?? job.estimated_cost_usd,
-    error: job.error,
-  };
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  });
 }
