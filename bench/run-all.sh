@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every throughput scenario of bench/RESULTS.md, alternating backends so machine noise hits
+# both alike. Usage: bash bench/run-all.sh [repeats]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repeats="${1:-3}"
+for run in $(seq 1 "$repeats"); do
+  for database in pglite postgres; do
+    npx tsx bench/throughput.ts --jobs 3000 --latency 0 --in-flight 500 --database "$database" 2>/dev/null | tail -1
+    npx tsx bench/throughput.ts --jobs 6000 --latency 1000 --in-flight 1000 --database "$database" 2>/dev/null | tail -1
+  done
+done
