@@ -259,6 +259,22 @@ describe('failures inside Mediagate', () => {
   });
 });
 
+describe('a cancel whose live message never arrives', () => {
+  it('is noticed by the polling worker, which stops the work at the provider', async () => {
+    const job = await harness.submit({ kind: 'video', prompt: unique('missed cancel'), model: 'simulated/video', params: { duration: 2, simulate: { latency_ms: 20_000 } } });
+    for (let i = 0; i < 200 && !(await harness.events(job.id)).some((event) => event.type === 'submitted'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const cancelsBefore = harness.simulated.stats().cancels;
+    // Straight to the database: no message on the cancel channel.
+    await harness.runtime.repo.cancelJob(job.id);
+    for (let i = 0; i < 200 && harness.simulated.stats().cancels === cancelsBefore; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(harness.simulated.stats().cancels).toBe(cancelsBefore + 1);
+    const [attempt] = await harness.runtime.repo.listAttempts(job.id);
+    expect(attempt?.status).toBe('canceled');
+  });
+});
+
 describe('keys', () => {
   it('disables a rejected key, rotates to the next and records key ids only', async () => {
     const keyed = await createHarness({

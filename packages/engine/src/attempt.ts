@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProviderError, toErrorRecord } from '@mediagate/core';
+import { ProviderError, isTerminal, toErrorRecord } from '@mediagate/core';
 import type { AttemptRecord, JobEvent, JobRecord } from '@mediagate/db';
 import type { CallContext, JsonValue, ProviderKey, ProviderOutput, ProviderRequest, ResolvedTarget } from '@mediagate/providers';
 import { storeOutputs } from './outputs.ts';
@@ -20,13 +20,15 @@ export type AttemptResult =
   /** Failed; `operation` is the provider's handle when one was stored (the work may go on there). */
   | { type: 'failed'; error: ProviderError; operation: JsonValue | null }
   /** A failure of Mediagate itself (a bug, a refused write): never retried against the provider. */
-  | { type: 'internal'; error: unknown };
+  | { type: 'internal'; error: unknown; operation: JsonValue | null };
 
 export class CancelRequested extends Error {
   override readonly name = 'CancelRequested';
 }
 
 const progressIntervalMs = 250;
+/** Every this many polls, the job's state is read again: a cancel whose message was missed still stops the work. */
+const pollsPerStatusCheck = 10;
 /** setTimeout's largest delay; longer timeouts would fire at once. */
 const maxTimerMs = 2_147_483_647;
 
@@ -89,18 +91,22 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
         completed = submitted;
       }
     }
-    while (completed === undefined) {
+    for (let polls = 1; completed === undefined; polls++) {
       if (adapter.poll === undefined || operation === null) {
         throw new ProviderError('malformed', `${adapter.id} returned an operation but cannot be polled`);
       }
       await sleep(adapter.pollIntervalMs ?? 1000, undefined, { signal: controller.signal });
+      if (polls % pollsPerStatusCheck === 0) {
+        const current = await repo.getJob(job.id);
+        if (current === undefined || isTerminal(current.status)) return await gone(runtime, resolved, operation, key, attempt.id);
+      }
       const polled = await adapter.poll(operation, ctx);
       if (polled.status === 'completed') completed = polled;
       else ctx.progress(polled);
     }
     const assets = await storeOutputs(runtime, job, completed.outputs, makeScratch, controller.signal);
     const costUsd = completed.costUsd ?? job.estimatedCostUsd;
-    const done = await repo.completeJob(job.id, {
+    const done = await completeWithRetries(runtime, job.id, {
       provider: target.provider,
       model: target.model,
       assets,
@@ -118,11 +124,31 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
     }
     if (caught instanceof ProviderError) return { type: 'failed', error: caught, operation };
     if (timedOut) return { type: 'failed', error: new ProviderError('timeout', `attempt timed out after ${limitMs} ms`, { cause: caught }), operation };
-    return { type: 'internal', error: caught };
+    return { type: 'internal', error: caught, operation };
   } finally {
     clearTimeout(timer);
     cancel.removeEventListener('abort', onCancel);
     if (scratchMade) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The outputs are paid for and stored: a passing database error must not throw them away. The
+ * statement is safe to repeat (a job already completed answers undefined and writes nothing).
+ */
+async function completeWithRetries(
+  runtime: Runtime,
+  jobId: string,
+  result: Parameters<Runtime['repo']['completeJob']>[1],
+): ReturnType<Runtime['repo']['completeJob']> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await runtime.repo.completeJob(jobId, result);
+    } catch (error) {
+      if (tries >= 3) throw error;
+      runtime.logger.warn({ jobId, err: String(error) }, 'completing the job failed; trying again');
+      await sleep(200 * tries);
+    }
   }
 }
 

@@ -205,6 +205,7 @@ export class JobRunner {
           // Ours, not the provider's (a bug, a refused write): retrying could pay twice, so fail loudly.
           const record: ErrorRecord = { class: 'internal', message: result.error instanceof Error ? result.error.message : String(result.error) };
           this.#runtime.logger.error({ jobId: job.id, attemptId: attempt.id, err: result.error }, 'attempt failed inside Mediagate');
+          await cancelAtProvider(this.#runtime, resolved, result.operation, key);
           await this.#runtime.repo.finishAttempt(attempt.id, { status: 'failed', error: record });
           return this.#fail(job, record);
         }
