@@ -253,6 +253,10 @@ export class JobRunner {
       const backoff = backoffDelay(limited, { baseMs: Math.max(settings.retryBaseMs, minRateLimitWaitMs), maxMs: maxRetryDelayMs });
       const waitMs = Math.max(minRateLimitWaitMs, error.retryAfterMs ?? backoff);
       if (key) keys.coolDown(provider, key.id, Date.now() + waitMs);
+      // A provider that asks for more than a few minutes is as good as down for this job.
+      if (waitMs > maxRetryDelayMs && keys.choose(provider).type !== 'key' && job.targets[job.targetIndex + 1] !== undefined) {
+        return this.#next(job, error);
+      }
       await this.#event(job.id, 'rate_limited', { provider, keyId: key?.id ?? null, retryAfterMs: waitMs });
       if (key && keys.choose(provider).type === 'key') return { type: 'next-key' };
       return { type: 'delay', ms: waitMs };
