@@ -5,6 +5,7 @@ import type { Runtime } from '@mediagate/engine';
 import { installBodyParsing } from './body-parsing.ts';
 import { frameworkErrors, installErrorHandling } from './errors.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
+import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 import { registerSystemRoutes } from './routes-system.ts';
 
@@ -31,6 +32,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   installBodyParsing(app);
   registerSystemRoutes(app, runtime);
   registerJobRoutes(app, runtime);
+  registerEventRoutes(app, runtime);
   registerAssetRoutes(app, runtime);
   await app.ready();
   return app;
