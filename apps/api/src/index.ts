@@ -7,6 +7,8 @@ import { frameworkErrors, installErrorHandling } from './errors.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
 import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
+import { installOpenApi } from './openapi/routes-openapi.ts';
+import { registerOpsRoutes } from './ops/routes-ops.ts';
 import { registerSystemRoutes } from './routes-system.ts';
 
 export { jobView, assetView, type JobView, type AssetView } from './views.ts';
@@ -30,7 +32,9 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   });
   installErrorHandling(app);
   installBodyParsing(app);
+  installOpenApi(app);
   registerSystemRoutes(app, runtime);
+  registerOpsRoutes(app, runtime);
   registerJobRoutes(app, runtime);
   registerEventRoutes(app, runtime);
   registerAssetRoutes(app, runtime);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { AttemptStatus, ErrorRecord, JobStatus } from '@mediagate/core';
 import { jobStatuses } from '@mediagate/core';
 import type { SQL } from 'drizzle-orm';
-import { and, asc, count, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as batch from './batch-statements.ts';
 import { Batcher } from './batcher.ts';
@@ -16,6 +16,7 @@ import type {
   ClaimResult,
   JobEvent,
   JobEventType,
+  JobGroupCount,
   JobListFilter,
   JobPatch,
   JobRecord,
@@ -396,6 +397,15 @@ export class DrizzleRepository implements Repository {
     const counts = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.count;
     return counts;
+  }
+
+  async countJobsByGroup(): Promise<JobGroupCount[]> {
+    const provider = sql<string>`coalesce(${jobs.provider}, ${jobs.targets} -> ${jobs.targetIndex} ->> 'provider', 'unknown')`;
+    const rows = await this.#db
+      .select({ status: jobs.status, kind: jobs.kind, provider, count: count() })
+      .from(jobs)
+      .groupBy(jobs.status, jobs.kind, provider);
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
   }
 
   close(): Promise<void> {

@@ -408,6 +408,29 @@ describe.each(backends)('Repository on $name', (backend) => {
     expect(Object.keys(all).sort()).toEqual([...jobStatuses].sort());
   });
 
+  it('counts jobs by status, kind and the provider serving them', async () => {
+    const owner = newId('ten');
+    const provider = `p_${newId('pk').slice(-8)}`;
+    const other = `q_${newId('pk').slice(-8)}`;
+    const targets = [{ provider, model: 'm' }, { provider: other, model: 'n' }];
+    const queued = await repository.createJob(newJob(owner, { targets }));
+    await repository.createJob(newJob(owner, { targets, kind: 'speech' }));
+    const moved = await repository.createJob(newJob(owner, { targets }));
+    await repository.appendEvent(moved.job.id, 'fallback', {}, { targetIndex: 1 });
+    await repository.startAttempt({ id: newId('att'), jobId: queued.job.id, provider, model: 'm', keyId: null });
+    const done = await repository.createJob(newJob(owner, { targets }));
+    await repository.completeJob(done.job.id, { provider: other, model: 'n', assets: [], actualCostUsd: null });
+
+    const groups = (await repository.countJobsByGroup()).filter((group) => [provider, other].includes(group.provider));
+    const sorted = groups.map(({ status, kind, provider: name, count }) => `${status} ${kind} ${name} ${count}`).sort();
+    expect(sorted).toEqual([
+      `queued image ${other} 1`,
+      `queued speech ${provider} 1`,
+      `running image ${provider} 1`,
+      `succeeded image ${other} 1`,
+    ]);
+  });
+
   it('upserts provider keys and keeps their creation time', async () => {
     const provider = `openai_${newId('pk').slice(-6)}`;
     const id = newId('pk');

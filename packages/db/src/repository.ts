@@ -161,6 +161,13 @@ export interface JobPatch {
   error?: ErrorRecord | null;
 }
 
+export interface JobGroupCount {
+  status: JobStatus;
+  kind: JobKind;
+  provider: string;
+  count: number;
+}
+
 export interface ClaimResult {
   job: JobRecord;
   /** Present when the claim started an attempt. */
@@ -263,6 +270,11 @@ export interface Repository {
 
   /** Job counts by status for a tenant (or all tenants). */
   countJobs(tenantId?: string): Promise<Record<JobStatus, number>>;
+  /**
+   * Job counts of every tenant by status, kind and provider (the one that served the job, else
+   * its current target's): what /metrics reports. Only combinations that have jobs are listed.
+   */
+  countJobsByGroup(): Promise<JobGroupCount[]>;
 
   close(): Promise<void>;
 }
