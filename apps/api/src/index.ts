@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Runtime } from '@mediagate/engine';
 import { installBodyParsing } from './body-parsing.ts';
 import { frameworkErrors, installErrorHandling } from './errors.ts';
+import { registerOpenAiRoutes } from './openai/openai-routes.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
 import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
@@ -38,6 +39,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerJobRoutes(app, runtime);
   registerEventRoutes(app, runtime);
   registerAssetRoutes(app, runtime);
+  registerOpenAiRoutes(app, runtime);
   await app.ready();
   return app;
 }

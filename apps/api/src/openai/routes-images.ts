@@ -1,0 +1,133 @@
+// OpenAI's image routes: POST /v1/images/generations (JSON) and POST /v1/images/edits
+// (multipart), run as Mediagate image jobs and answered when the job ends, as OpenAI does.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { InputError, parseInput, type GenerationRequestInput } from '@mediagate/core';
+import type { AssetRecord } from '@mediagate/db';
+import { planJob, submitJob } from '@mediagate/engine';
+import { tenantOf } from '../routes-jobs.ts';
+import { awaitOutputs, readAsset, type OpenAiContext } from './context.ts';
+import { booleanField, intField, parseSize, refuseUnlessNeutral } from './fields.ts';
+import { isJsonObject, readForm, withScratch } from './form.ts';
+import { honors, resolveOpenAiModel, specOf } from './models.ts';
+import { renamingFields, type FieldNames } from './openai-errors.ts';
+import { importUploads, probeUploads } from './upload-images.ts';
+
+const imageFields = {
+  prompt: z.string().min(1),
+  model: z.string().min(1).optional(),
+  n: intField(1, 10).optional(),
+  size: z.string().optional(),
+  quality: z.enum(['auto', 'low', 'medium', 'high', 'standard', 'hd']).optional(),
+  response_format: z.enum(['url', 'b64_json']).optional(),
+  output_format: z.enum(['png', 'jpeg', 'webp']).optional(),
+  output_compression: intField(0, 100).optional(),
+  background: z.enum(['auto', 'transparent', 'opaque']).optional(),
+  /** Accepted and ignored: Mediagate's models apply no moderation of their own to relax. */
+  moderation: z.enum(['auto', 'low']).optional(),
+  stream: booleanField.optional(),
+  partial_images: intField(0, 3).optional(),
+  /** Accepted and ignored: an end-user id for OpenAI's abuse monitoring. */
+  user: z.string().optional(),
+};
+const generationSchema = z.object({ ...imageFields, style: z.enum(['vivid', 'natural']).optional() }).strict();
+const editSchema = z.object({ ...imageFields, input_fidelity: z.enum(['high', 'low']).optional() }).strict();
+type ImageBody = z.infer<typeof editSchema> & { style?: string };
+
+const fieldNames: FieldNames = {
+  'params.width': 'size',
+  'params.height': 'size',
+  'params.n': 'n',
+  'params.format': 'output_format',
+  'image_asset_ids[0]': 'image',
+};
+
+/** The Mediagate job an OpenAI image request asks for; what no model honors is refused here. */
+function imageJob(context: OpenAiContext, body: ImageBody): GenerationRequestInput {
+  const model = resolveOpenAiModel('image', body.model, context.defaults);
+  const spec = specOf(context.runtime, model);
+  refuseUnlessNeutral('quality', body.quality, model, ['auto']);
+  refuseUnlessNeutral('background', body.background, model, ['auto']);
+  refuseUnlessNeutral('output_compression', body.output_compression, model);
+  refuseUnlessNeutral('style', body.style, model);
+  refuseUnlessNeutral('input_fidelity', body.input_fidelity, model);
+  refuseUnlessNeutral('stream', body.stream, model, [false]);
+  refuseUnlessNeutral('partial_images', body.partial_images, model, [0]);
+  if (body.n !== undefined && body.n > 1 && !honors(spec, 'n')) {
+    throw new InputError(`n: ${model} makes one image per request`, { field: 'n', allowed: [1] });
+  }
+  const size = parseSize(body.size);
+  return {
+    kind: 'image',
+    prompt: body.prompt,
+    model,
+    params: {
+      ...size,
+      ...(body.n !== undefined && honors(spec, 'n') ? { n: body.n } : {}),
+      ...(body.output_format !== undefined ? { format: body.output_format } : {}),
+    },
+    ...(body.model !== undefined && body.model !== model ? { metadata: { openai_model: body.model } } : {}),
+  };
+}
+
+/** DALL·E answers with URLs unless told otherwise; GPT image models (and Mediagate's) with base64. */
+function responseFormatOf(body: ImageBody): 'url' | 'b64_json' {
+  return body.response_format ?? (body.model?.startsWith('dall-e') ? 'url' : 'b64_json');
+}
+
+async function imagesResponse(context: OpenAiContext, request: FastifyRequest, assets: AssetRecord[], format: 'url' | 'b64_json') {
+  const origin = `${request.protocol}://${request.host}`;
+  const data = await Promise.all(
+    assets.map(async (asset) =>
+      format === 'url'
+        ? { url: `${origin}/v1/assets/${asset.id}/content` }
+        : { b64_json: (await readAsset(context.runtime, asset)).toString('base64') },
+    ),
+  );
+  const first = assets[0];
+  return {
+    created: Math.floor(Date.now() / 1000),
+    data,
+    ...(first ? { output_format: first.mime.replace('image/', ''), size: `${first.width}x${first.height}` } : {}),
+  };
+}
+
+async function answer(context: OpenAiContext, request: FastifyRequest, reply: FastifyReply, input: GenerationRequestInput, format: 'url' | 'b64_json') {
+  const job = await renamingFields(fieldNames, () => submitJob(context.runtime, tenantOf(request), input));
+  const outputs = await awaitOutputs(context, job, reply);
+  if (outputs === undefined) return reply;
+  return reply.send(await imagesResponse(context, request, outputs, format));
+}
+
+export function registerImageRoutes(app: FastifyInstance, context: OpenAiContext): void {
+  app.post('/v1/images/generations', async (request, reply) => {
+    if (!isJsonObject(request.body)) throw new InputError('body: send a JSON object, e.g. {"prompt": "..."}', { field: 'body' });
+    const body = parseInput(generationSchema, request.body);
+    return answer(context, request, reply, imageJob(context, body), responseFormatOf(body));
+  });
+}
+
+/** Needs the multipart parser, so it is registered in the scope that has it. */
+export function registerImageEditRoute(scope: FastifyInstance, context: OpenAiContext): void {
+  scope.post('/v1/images/edits', async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const { input, body } = await withScratch(context.runtime, async (dir) => {
+      const form = await readForm(request, dir, context.limits, 'multipart');
+      const body = parseInput(editSchema, form.fields);
+      const stray = form.files.find((file) => file.field !== 'image' && file.field !== 'mask');
+      if (stray !== undefined) throw new InputError(`${stray.field}: unexpected file field; send image (or image[]) and mask`, { field: stray.field });
+      const images = form.files.filter((file) => file.field === 'image');
+      if (images.length === 0) throw new InputError('image: required; upload the image to edit as a file', { field: 'image' });
+      const input = imageJob(context, body);
+      if (form.files.some((file) => file.field === 'mask')) {
+        throw new InputError(`mask: ${String(input.model)} does not take a mask; leave it out`, { field: 'mask' });
+      }
+      // Validate with the probed files before storing any, so a refused edit leaves no assets.
+      const probed = await probeUploads(images);
+      await renamingFields(fieldNames, () => planJob(context.runtime, tenantId, input, probed));
+      const ids = await importUploads(context.runtime, tenantId, images);
+      return { input: { ...input, image_asset_ids: ids }, body };
+    });
+    return answer(context, request, reply, input, responseFormatOf(body));
+  });
+}
