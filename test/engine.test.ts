@@ -183,6 +183,8 @@ describe('an async job whose status checks fail', () => {
     if (innerPoll === undefined) throw new Error('the simulated provider polls');
     let polls = 0;
     const flaky = await createHarness({
+      // Its outputs come from the outer harness's simulated server, which this runtime must allow.
+      settings: { fetchAllow: [new URL(harness.simulated.url).host] },
       extraProviders: [
         {
           ...inner,

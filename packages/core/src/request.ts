@@ -25,6 +25,11 @@ export function storableText(): z.ZodString {
 
 const hexColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex color like #1e293b');
 
+const imageUrl = z
+  .url({ protocol: /^https?$/, error: 'an http or https URL' })
+  .max(2048)
+  .refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
+
 /** Aspect ratio as "W:H" with small positive integers, e.g. 16:9. */
 export const aspectRatioSchema = z
   .string()
@@ -81,6 +86,11 @@ export const generationRequestSchema = z
     params: generationParamsSchema.default({}),
     /** Reference images, as ids of stored assets. */
     image_asset_ids: z.array(storableText().min(1).max(100)).max(16).optional(),
+    /**
+     * Reference images by URL, fetched once at submit (through the URL guard), stored as assets and
+     * appended to image_asset_ids; at most 16 images in all.
+     */
+    image_urls: z.array(imageUrl).max(16).optional(),
     /** 1 runs first, 100 last; 50 when absent. */
     priority: z.number().int().min(1).max(100).optional(),
     metadata: z

@@ -1,21 +1,27 @@
 // Downloads a provider's output URL to a local file right away (provider URLs expire), with a
-// size cap and truncation check. Fetched URLs pass the SSRF guard once it exists.
+// size cap and truncation check. The URL and every redirect pass the runtime's URL guard.
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ProviderError } from '@mediagate/core';
 
-export async function downloadToFile(
-  url: string,
-  destination: string,
-  options: { headers?: Record<string, string>; maxBytes: number; signal: AbortSignal },
-): Promise<number> {
+export interface DownloadOptions {
+  headers?: Record<string, string>;
+  maxBytes: number;
+  signal: AbortSignal;
+  /** The guarded fetch (`runtime.outputFetch`): a provider's URL is never fetched unchecked. */
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+}
+
+export async function downloadToFile(url: string, destination: string, options: DownloadOptions): Promise<number> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: options.headers ?? {}, signal: options.signal, redirect: 'follow' });
+    response = await options.fetch(url, { headers: options.headers ?? {}, signal: options.signal, redirect: 'follow' });
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason;
+    // Already classified: the guard refused the URL or a limit broke.
+    if (error instanceof ProviderError) throw error;
     throw new ProviderError('network', `downloading output failed: ${(error as Error).message}`, { cause: error });
   }
   if (!response.ok || response.body === null) {

@@ -18,6 +18,7 @@ async function materialize(output: ProviderOutput, file: string, runtime: Runtim
     await downloadToFile(output.url, file, {
       maxBytes: runtime.settings.maxOutputBytes,
       signal,
+      fetch: runtime.outputFetch,
       ...(output.headers ? { headers: output.headers } : {}),
     });
   }

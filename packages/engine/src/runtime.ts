@@ -3,13 +3,17 @@
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
+import { InputError } from '@mediagate/core';
 import { openDatabase, type Repository } from '@mediagate/db';
 import { LocalAssetStore, type AssetStore } from '@mediagate/storage';
 import {
   ProviderRegistry,
+  asProviderError,
+  createGuardedFetch,
   createLocalProvider,
   createSimulatedProvider,
   startSimulatedServer,
+  type GuardedFetch,
   type ProviderKey,
   type SimulatedServer,
 } from '@mediagate/providers';
@@ -32,6 +36,10 @@ export interface Runtime {
   redis: Redis;
   queues: Queues;
   bus: EventBus;
+  /** Fetches provider output URLs through the URL guard; refusals are ProviderErrors. */
+  outputFetch: GuardedFetch;
+  /** Fetches callers' URLs (`image_urls`) through the URL guard; refusals stay guard errors, for the caller to name the field. */
+  inputFetch: GuardedFetch;
   /** Records where this process serves HTTP, so other local commands can find it. */
   announce(url: string): void;
   close(): Promise<void>;
@@ -65,6 +73,32 @@ async function defaultProviders(settings: Settings): Promise<{ registry: Provide
   return simulated ? { registry, simulated } : { registry };
 }
 
+/** `host:port` of the simulated provider's server: its outputs live there, often on loopback. */
+function simulatedAllowEntry(baseURL: string | undefined): string[] {
+  if (baseURL === undefined) return [];
+  const url = new URL(baseURL);
+  return [`${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`];
+}
+
+function createFetchers(settings: Settings, simulatedUrl: string | undefined): { outputFetch: GuardedFetch; inputFetch: GuardedFetch } {
+  let outputFetch: GuardedFetch | undefined;
+  try {
+    // The download runs inside an attempt whose own deadline applies; this only bounds a stuck one.
+    outputFetch = createGuardedFetch({
+      allow: [...settings.fetchAllow, ...simulatedAllowEntry(simulatedUrl)],
+      maxBytes: settings.maxOutputBytes,
+      timeoutMs: 30 * 60_000,
+      toError: asProviderError('output'),
+    });
+    const inputFetch = createGuardedFetch({ allow: settings.fetchAllow, maxBytes: settings.maxUploadBytes, timeoutMs: 30_000 });
+    return { outputFetch, inputFetch };
+  } catch (error) {
+    void outputFetch?.close();
+    if (!(error instanceof TypeError)) throw error;
+    throw new InputError(`MEDIAGATE_FETCH_ALLOW: ${error.message}`, { field: 'MEDIAGATE_FETCH_ALLOW' });
+  }
+}
+
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let settings = options.settings ?? loadSettings();
   const logger = options.logger ?? createLogger();
@@ -81,6 +115,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ? { registry: options.providers, simulated: undefined }
       : await defaultProviders(settings);
     if (simulated) cleanup.push(() => simulated.close());
+    const { outputFetch, inputFetch } = createFetchers(settings, simulated?.url ?? settings.simulatedUrl);
+    cleanup.push(() => Promise.all([outputFetch.close(), inputFetch.close()]).then(() => undefined));
     const redis = createRedis(settings.redisUrl, { pipelined: true });
     cleanup.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
     const queues = new Queues(redis, settings.queuePrefix);
@@ -93,6 +129,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       keys: new KeyPool(options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id))),
       redis,
       queues,
+      outputFetch,
+      inputFetch,
       bus: new EventBus(redis, settings.redisUrl, settings.queuePrefix, (error) =>
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'live event not published'),
       ),

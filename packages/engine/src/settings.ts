@@ -21,6 +21,13 @@ export interface Settings {
   lockMs: number;
   /** Largest output accepted from a provider, bytes. */
   maxOutputBytes: number;
+  /** Largest reference image fetched from a caller's URL (`image_urls`), bytes. */
+  maxUploadBytes: number;
+  /**
+   * Exceptions to the URL guard (hosts, host:port, CIDRs), e.g. a model server on the LAN. The
+   * simulated provider's own server is allowed for its outputs without being listed.
+   */
+  fetchAllow: string[];
   /** Overrides every adapter's per-attempt timeout when set. */
   attemptTimeoutMs: number | undefined;
   /** Base of the exponential backoff between retries. */
@@ -62,6 +69,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ambiguousSubmit: ambiguous,
     lockMs: intFromEnv(env, 'MEDIAGATE_LOCK_MS', 30_000, 500),
     maxOutputBytes: intFromEnv(env, 'MEDIAGATE_MAX_OUTPUT_BYTES', 512 * 1024 * 1024, 1),
+    maxUploadBytes: intFromEnv(env, 'MEDIAGATE_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1),
+    fetchAllow: (env.MEDIAGATE_FETCH_ALLOW ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
     attemptTimeoutMs: timeout ? intFromEnv(env, 'MEDIAGATE_ATTEMPT_TIMEOUT_MS', 0, 1) : undefined,
     retryBaseMs: intFromEnv(env, 'MEDIAGATE_RETRY_BASE_MS', 1000, 0),
     queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || '',

@@ -1,5 +1,6 @@
 // The producer side of a job: validate the request against every target's capabilities,
-// estimate its cost, persist it and enqueue it. Bad input throws before anything is written.
+// estimate its cost, persist it and enqueue it. Bad input throws before anything is written;
+// reference images by URL are fetched and checked here, so workers only ever load stored assets.
 import {
   InputError,
   generationRequestSchema,
@@ -10,6 +11,7 @@ import {
 } from '@mediagate/core';
 import type { JobRecord } from '@mediagate/db';
 import { validateAgainstCapabilities, type CostEstimate, type ImageInput } from '@mediagate/providers';
+import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
 import type { Runtime } from './runtime.ts';
 import { resolveTargets, toProviderRequest } from './targets.ts';
 
@@ -35,23 +37,68 @@ export async function loadImages(runtime: Runtime, tenantId: string, assetIds: r
   );
 }
 
+/** Reference images in all, from image_asset_ids and image_urls together. */
+const maxImages = 16;
+
 /**
- * Validates without writing anything. `images` replaces the request's stored images, so the CLI
- * can check a local file before importing it.
+ * planJob's checks; images from image_urls come back in `fetched` as scratch files (every URL
+ * fetched and probed, nothing stored yet), for the caller to import or discard.
+ */
+async function prepareJob(
+  runtime: Runtime,
+  tenantId: string,
+  input: unknown,
+  images?: ImageInput[],
+): Promise<JobPlan & { fetched?: FetchedImages }> {
+  const request = parseInput(generationRequestSchema, input);
+  const urls = images === undefined ? (request.image_urls ?? []) : [];
+  if ((request.image_asset_ids?.length ?? 0) + urls.length > maxImages) {
+    throw new InputError(`image_urls: at most ${maxImages} reference images in all, counting image_asset_ids`, { field: 'image_urls' });
+  }
+  const targets = resolveTargets(request, runtime.providers);
+  const storedImages = images ?? (await loadImages(runtime, tenantId, request.image_asset_ids ?? []));
+  const fetched = urls.length > 0 ? await fetchImageUrls(runtime, urls) : undefined;
+  try {
+    const resolvedImages = [...storedImages, ...(fetched?.images ?? [])];
+    let estimate: CostEstimate | undefined;
+    for (const target of targets) {
+      const { adapter, spec } = runtime.providers.resolve(target);
+      const providerRequest = toProviderRequest(request, target, resolvedImages);
+      validateAgainstCapabilities(adapter.id, spec, providerRequest);
+      adapter.validate?.(providerRequest);
+      estimate ??= spec.estimate(providerRequest);
+    }
+    const plan = { request, targets, images: resolvedImages, estimate: estimate ?? { usd: 0, basis: 'free' as const } };
+    return fetched ? { ...plan, fetched } : plan;
+  } catch (error) {
+    await fetched?.discard();
+    throw error;
+  }
+}
+
+/**
+ * Validates without writing anything. `images` replaces the request's reference images (both
+ * kinds), so the CLI can check a local file before importing it. Images from image_urls are
+ * fetched and checked, then dropped: their paths in `images` no longer exist on return.
  */
 export async function planJob(runtime: Runtime, tenantId: string, input: unknown, images?: ImageInput[]): Promise<JobPlan> {
-  const request = parseInput(generationRequestSchema, input);
-  const targets = resolveTargets(request, runtime.providers);
-  const resolvedImages = images ?? (await loadImages(runtime, tenantId, request.image_asset_ids ?? []));
-  let estimate: CostEstimate | undefined;
-  for (const target of targets) {
-    const { adapter, spec } = runtime.providers.resolve(target);
-    const providerRequest = toProviderRequest(request, target, resolvedImages);
-    validateAgainstCapabilities(adapter.id, spec, providerRequest);
-    adapter.validate?.(providerRequest);
-    estimate ??= spec.estimate(providerRequest);
+  const { fetched, ...plan } = await prepareJob(runtime, tenantId, input, images);
+  await fetched?.discard();
+  return plan;
+}
+
+/**
+ * Stores images fetched from image_urls in the caller's tenant and appends their ids to
+ * image_asset_ids, which is all a worker reads; image_urls stay in the job as a record.
+ */
+async function adoptFetchedImages(runtime: Runtime, tenantId: string, request: GenerationRequest, fetched: FetchedImages): Promise<GenerationRequest> {
+  try {
+    const ids: string[] = [];
+    for (const image of fetched.images) ids.push((await importImageFile(runtime, tenantId, image.path)).id);
+    return { ...request, image_asset_ids: [...(request.image_asset_ids ?? []), ...ids] };
+  } finally {
+    await fetched.discard();
   }
-  return { request, targets, images: resolvedImages, estimate: estimate ?? { usd: 0, basis: 'free' } };
 }
 
 export async function submitJob(
@@ -60,12 +107,14 @@ export async function submitJob(
   input: unknown,
   options: { idempotencyKey?: string } = {},
 ): Promise<JobRecord> {
-  const plan = await planJob(runtime, tenantId, input);
+  const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
+  // Only now, with every URL and capability checked, are fetched images stored.
+  const request = fetched ? await adoptFetchedImages(runtime, tenantId, plan.request, fetched) : plan.request;
   const { job, event } = await runtime.repo.createJob({
     id: newId('job'),
     tenantId,
     kind: plan.request.kind,
-    request: plan.request,
+    request,
     targets: plan.targets,
     priority: plan.request.priority ?? 50,
     idempotencyKey: options.idempotencyKey ?? null,
