@@ -1,0 +1,87 @@
+// `client.jobs`: submit, read, list (a page, or every page as an async iterator), cancel,
+// follow a job's events live and wait for it to finish.
+import type { HttpClient } from './http.ts';
+import { streamJobEvents, type JobEventsOptions } from './job-events.ts';
+import { waitForJob, type WaitOptions } from './job-wait.ts';
+import type { GenerationRequestInput, JobEvent, JobListFilters, JobPage, JobView } from './types.ts';
+
+export interface CreateJobOptions {
+  /** Sent as `Idempotency-Key`: a retried create with the same key makes one job, not two. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+interface ListAnswer {
+  data: JobView[];
+  next_cursor: string | null;
+}
+
+export class Jobs {
+  readonly #http: HttpClient;
+
+  constructor(http: HttpClient) {
+    this.#http = http;
+  }
+
+  create(request: GenerationRequestInput, options: CreateJobOptions = {}): Promise<JobView> {
+    return this.#http.json<JobView>('/v1/jobs', {
+      method: 'POST',
+      body: request,
+      signal: options.signal,
+      ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
+    });
+  }
+
+  /** The job with its attempts and outputs. */
+  get(id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> {
+    return this.#http.json<JobView>(`/v1/jobs/${encodeURIComponent(id)}`, { signal: options.signal });
+  }
+
+  /** One page, newest first; pass `nextCursor` back as `before` for the next. */
+  async list(filters: JobListFilters = {}, options: { signal?: AbortSignal } = {}): Promise<JobPage> {
+    const answer = await this.#http.json<ListAnswer>('/v1/jobs', {
+      query: { status: filters.status, kind: filters.kind, before: filters.before, limit: filters.limit },
+      signal: options.signal,
+    });
+    return { data: answer.data, nextCursor: answer.next_cursor };
+  }
+
+  /** Every job matching `filters`, fetching pages of `limit` as the loop needs them. */
+  async *iterate(filters: JobListFilters = {}, options: { signal?: AbortSignal } = {}): AsyncGenerator<JobView> {
+    let before = filters.before;
+    for (;;) {
+      const page = await this.list({ ...filters, ...(before === undefined ? {} : { before }) }, options);
+      yield* page.data;
+      if (page.nextCursor === null) return;
+      before = page.nextCursor;
+    }
+  }
+
+  /** Asks the job to stop; answers the job as it stands (a running attempt may still finish). */
+  cancel(id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> {
+    return this.#http.json<JobView>(`/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', signal: options.signal });
+  }
+
+  /**
+   * The job's events, live (Server-Sent Events): first those already recorded (after
+   * `lastEventId`), then each as it happens; ends after the terminal event.
+   */
+  events(id: string, options: JobEventsOptions = {}): AsyncGenerator<JobEvent> {
+    return streamJobEvents(this.#http, id, options);
+  }
+
+  /** The events recorded so far after seq `after`, in one JSON answer (no streaming). */
+  async listEvents(id: string, options: { after?: number; signal?: AbortSignal } = {}): Promise<JobEvent[]> {
+    const answer = await this.#http.json<{ data: JobEvent[] }>(`/v1/jobs/${encodeURIComponent(id)}/events`, {
+      query: { after: options.after },
+      signal: options.signal,
+    });
+    // The list also carries the tenant; the event stream does not, and neither does JobEvent.
+    return answer.data.map(({ jobId, seq, type, data, createdAt }) => ({ jobId, seq, type, data, createdAt }));
+  }
+
+  /** Resolves to the finished job (succeeded, failed or canceled: check `status`). */
+  wait(id: string, options: WaitOptions = {}): Promise<JobView> {
+    return waitForJob(this, id, options);
+  }
+}
