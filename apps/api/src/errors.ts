@@ -19,7 +19,7 @@ const fastifyErrors: Record<string, { status: number; code: string; message: str
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     code: 'unsupported_media_type',
-    message: 'Content-Type: not accepted here; send application/json (uploads: image/png, image/jpeg or image/webp)',
+    message: 'Content-Type: not accepted here; send application/json (uploads: multipart/form-data, image/png, image/jpeg or image/webp)',
     field: 'content-type',
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request', message: 'Content-Length does not match the body sent' },

@@ -6,8 +6,10 @@ import { installBodyParsing } from './body-parsing.ts';
 import { frameworkErrors, installErrorHandling } from './errors.ts';
 import { registerOpenAiRoutes } from './openai/openai-routes.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
+import { registerEstimateRoutes } from './routes-estimate.ts';
 import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
+import { maxUploadBytesFromEnv, registerUploadRoutes } from './routes-uploads.ts';
 import { installOpenApi } from './openapi/routes-openapi.ts';
 import { registerOpsRoutes } from './ops/routes-ops.ts';
 import { registerSystemRoutes } from './routes-system.ts';
@@ -18,13 +20,17 @@ export { describeProviders } from './providers-view.ts';
 export interface ApiOptions {
   /** Largest request body, bytes (uploads included). */
   bodyLimit?: number;
+  /** Largest upload, bytes; else MEDIAGATE_MAX_UPLOAD_BYTES, else `bodyLimit`. */
+  maxUploadBytes?: number;
   logger?: boolean;
 }
 
 export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 20 * 1024 * 1024;
+  const maxUploadBytes = options.maxUploadBytes ?? maxUploadBytesFromEnv(process.env, bodyLimit);
   const app = Fastify({
     loggerInstance: (options.logger === false ? undefined : runtime.logger) as FastifyBaseLogger | undefined,
-    bodyLimit: options.bodyLimit ?? 20 * 1024 * 1024,
+    bodyLimit,
     // Per-request lines would drown the job logs; requests that fail are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     // Long ids reach the routes, which answer in the API's shape naming the field.
@@ -38,7 +44,9 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerOpsRoutes(app, runtime);
   registerJobRoutes(app, runtime);
   registerEventRoutes(app, runtime);
+  registerEstimateRoutes(app, runtime);
   registerAssetRoutes(app, runtime);
+  registerUploadRoutes(app, runtime, { maxUploadBytes });
   registerOpenAiRoutes(app, runtime);
   await app.ready();
   return app;

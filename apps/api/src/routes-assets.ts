@@ -1,15 +1,19 @@
-// Asset routes: metadata and bytes of stored outputs and uploads, and image uploads.
+// Asset routes: metadata and bytes of stored outputs and uploads. Downloads answer conditional
+// (ETag = the sha256) and Range requests, so players can seek and clients can resume.
 import type { FastifyInstance } from 'fastify';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import type { AssetRecord } from '@mediagate/db';
-import { InputError, NotFoundError, parseInput } from '@mediagate/core';
-import { importImageFile, type Runtime } from '@mediagate/engine';
+import { NotFoundError, parseInput } from '@mediagate/core';
+import type { Runtime } from '@mediagate/engine';
+import { etagMatches, parseRange } from './byte-range.ts';
+import type { ErrorBody } from './errors.ts';
 import { tenantOf } from './routes-jobs.ts';
 import { assetView } from './views.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
 
 export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { repo, store } = runtime;
@@ -25,46 +29,28 @@ export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): voi
     const { id } = parseInput(idParams, request.params);
     const asset = await repo.getAsset(id, tenantOf(request));
     if (asset === undefined) throw new NotFoundError('asset', id);
+    const etag = `"${asset.sha256}"`;
+    // Content-addressed: the bytes behind an id never change, so caches may keep them.
+    reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=31536000, immutable');
+    if (etagMatches(single(request.headers['if-none-match']), etag)) return reply.status(304).send();
+
+    // If-Range names the version the client holds a part of; another version gets the whole.
+    const ifRange = single(request.headers['if-range']);
+    const rangeHeader = ifRange === undefined || ifRange === etag ? single(request.headers.range) : undefined;
+    const answer = parseRange(rangeHeader, asset.size);
+    if (answer.type === 'unsatisfiable') {
+      const body: ErrorBody = {
+        error: { code: 'range_not_satisfiable', message: `Range: outside the ${asset.size} bytes of this asset`, field: 'range' },
+      };
+      return reply.status(416).header('content-range', `bytes */${asset.size}`).type('application/json; charset=utf-8').send(body);
+    }
+    reply.header('content-type', asset.mime);
+    if (answer.type === 'full') return reply.header('content-length', asset.size).send(store.createReadStream(asset.storageKey));
+    const { start, end } = answer.range;
     return reply
-      .header('content-type', asset.mime)
-      .header('content-length', asset.size)
-      .header('etag', `"${asset.sha256}"`)
-      .send(store.createReadStream(asset.storageKey));
+      .status(206)
+      .header('content-range', `bytes ${start}-${end}/${asset.size}`)
+      .header('content-length', end - start + 1)
+      .send(store.createReadStream(asset.storageKey, answer.range));
   });
-
-  // Raw image bytes as the body (Content-Type image/png|jpeg|webp); the type is sniffed, not trusted.
-  // In its own scope so that no other route accepts image bodies, and buffered so bodyLimit holds.
-  void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, (_request, bytes, done) => done(null, bytes));
-    scope.post('/v1/uploads', async (request, reply) => {
-      if (!Buffer.isBuffer(request.body)) {
-        throw new InputError('Content-Type: send the image bytes with image/png, image/jpeg or image/webp', {
-          field: 'content-type',
-          status: 415,
-          code: 'unsupported_media_type',
-        });
-      }
-      const asset = await importUpload(runtime, tenantOf(request), request.body);
-      return reply.status(201).send(assetView(asset));
-    });
-  });
-}
-
-async function importUpload(runtime: Runtime, tenantId: string, bytes: Buffer): Promise<AssetRecord> {
-  const root = path.join(runtime.settings.home, 'tmp');
-  await mkdir(root, { recursive: true });
-  const dir = await mkdtemp(path.join(root, 'upload-'));
-  const file = path.join(dir, 'upload');
-  try {
-    await writeFile(file, bytes);
-    return await importImageFile(runtime, tenantId, file);
-  } catch (error) {
-    // The probe's message names the image by its temporary path: say "the upload" instead.
-    if (!(error instanceof InputError)) throw error;
-    const message = error.message.replaceAll(file, 'the upload').replace(/^image: /, 'body: ');
-    throw new InputError(message, { field: 'body', ...(error.allowed ? { allowed: error.allowed } : {}) });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

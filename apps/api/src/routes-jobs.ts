@@ -1,19 +1,14 @@
-// Job routes: create, read, list, cancel. Everything is scoped to the caller's tenant.
+// Job routes: create (idempotent with Idempotency-Key), read, list, cancel, delete, events.
+// Everything is scoped to the caller's tenant.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InputError, NotFoundError, jobKinds, jobStatuses, parseInput } from '@mediagate/core';
-import { cancelJob, submitJob, type Runtime } from '@mediagate/engine';
+import { InputError, NotFoundError, isTerminal, parseInput } from '@mediagate/core';
+import { cancelJob, submitOrReplayJob, type Runtime } from '@mediagate/engine';
+import { idempotencyConflict, idempotencyKeyOf, sameRequest } from './idempotency.ts';
+import { parseJobListQuery } from './job-list-query.ts';
 import { jobView } from './views.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
-const listQuery = z
-  .object({
-    status: z.enum(jobStatuses).optional(),
-    kind: z.enum(jobKinds).optional(),
-    before: z.string().max(100).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
 
 export function tenantOf(request: { headers: Record<string, unknown> }): string {
   void request;
@@ -21,15 +16,26 @@ export function tenantOf(request: { headers: Record<string, unknown> }): string 
   return 'ten_default';
 }
 
+/** The body as a JSON object, or a 400 showing what a job request looks like. */
+export function jobRequestBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InputError('body: send a JSON object, e.g. {"kind": "image", "prompt": "..."}', { field: 'body' });
+  }
+  return body as Record<string, unknown>;
+}
+
 export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { repo } = runtime;
+  const { repo, store } = runtime;
 
   app.post('/v1/jobs', async (request, reply) => {
-    if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
-      throw new InputError('body: send a JSON object, e.g. {"kind": "image", "prompt": "..."}', { field: 'body' });
-    }
-    const job = await submitJob(runtime, tenantOf(request), request.body);
-    return reply.status(201).send(jobView(job, { attempts: [], outputs: [] }));
+    const body = jobRequestBody(request.body);
+    const idempotencyKey = idempotencyKeyOf(request.headers);
+    const outcome = await submitOrReplayJob(runtime, tenantOf(request), body, idempotencyKey === undefined ? {} : { idempotencyKey });
+    if (outcome.created) return reply.status(201).send(jobView(outcome.job, { attempts: [], outputs: [] }));
+    if (!sameRequest(outcome.job.request, outcome.request)) throw idempotencyConflict(outcome.job.id);
+    // A replay answers the job as it is now, which may have run meanwhile.
+    const [attempts, outputs] = await Promise.all([repo.listAttempts(outcome.job.id), repo.listJobAssets(outcome.job.id)]);
+    return reply.status(200).header('idempotent-replayed', 'true').send(jobView(outcome.job, { attempts, outputs }));
   });
 
   app.get('/v1/jobs/:id', async (request) => {
@@ -42,13 +48,14 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
   });
 
   app.get('/v1/jobs', async (request) => {
-    const query = parseInput(listQuery, request.query);
-    const jobs = await repo.listJobs({ tenantId: tenantOf(request), ...query });
+    const { filter, limit } = parseJobListQuery(tenantOf(request), request.query);
+    const found = await repo.listJobs(filter);
+    const jobs = found.slice(0, limit);
     const last = jobs.at(-1);
     return {
       object: 'list',
       data: jobs.map((job) => jobView(job)),
-      next_cursor: jobs.length === query.limit && last ? last.id : null,
+      next_cursor: found.length > limit && last ? last.id : null,
     };
   });
 
@@ -58,6 +65,32 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
     if (job === undefined) throw new NotFoundError('job', id);
     return jobView(job);
   });
+
+  app.delete(
+    '/v1/jobs/:id',
+    {
+      config: {
+        openapi: {
+          summary: 'Delete a job',
+          description:
+            'Removes the job with its events, attempts and outputs; a job still queued or running is canceled first. Output bytes go from the store unless another asset holds the same content.',
+          tags: ['jobs'],
+          responses: { 204: { description: 'Deleted.' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = parseInput(idParams, request.params);
+      const tenantId = tenantOf(request);
+      const job = await repo.getJob(id, tenantId);
+      if (job === undefined) throw new NotFoundError('job', id);
+      if (!isTerminal(job.status)) await cancelJob(runtime, id, tenantId);
+      const deleted = await repo.deleteJob(id, tenantId);
+      if (deleted === undefined) throw new NotFoundError('job', id);
+      await Promise.all(deleted.unreferencedKeys.map((key) => store.delete(key)));
+      return reply.status(204).send();
+    },
+  );
 
   app.get('/v1/jobs/:id/events', async (request) => {
     const { id } = parseInput(idParams, request.params);

@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import type { AttemptStatus, ErrorRecord, JobStatus } from '@mediagate/core';
 import { jobStatuses } from '@mediagate/core';
 import type { SQL } from 'drizzle-orm';
-import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as batch from './batch-statements.ts';
 import { Batcher } from './batcher.ts';
+import { deleteJobRows, jobListConditions } from './job-queries.ts';
 import * as statements from './job-statements.ts';
 import { execute } from './prepared.ts';
 import type {
@@ -193,14 +194,10 @@ export class DrizzleRepository implements Repository {
   }
 
   async listJobs(filter: JobListFilter): Promise<JobRecord[]> {
-    const conditions = [eq(jobs.tenantId, filter.tenantId)];
-    if (filter.status !== undefined) conditions.push(eq(jobs.status, filter.status));
-    if (filter.kind !== undefined) conditions.push(eq(jobs.kind, filter.kind));
-    if (filter.before !== undefined) conditions.push(lt(jobs.id, filter.before));
     const rows = await this.#db
       .select()
       .from(jobs)
-      .where(and(...conditions))
+      .where(and(...jobListConditions(filter)))
       .orderBy(desc(jobs.id))
       .limit(filter.limit);
     return rows.map(toJobRecord);
@@ -346,6 +343,10 @@ export class DrizzleRepository implements Repository {
 
   cancelJob(jobId: string, tenantId?: string): Promise<JobWithEvent | undefined> {
     return this.#jobWithEvent(execute(statements.cancelJob, [jobId, tenantId ?? null]));
+  }
+
+  deleteJob(jobId: string, tenantId: string): Promise<{ unreferencedKeys: string[] } | undefined> {
+    return deleteJobRows(this.#db, jobId, tenantId);
   }
 
   async insertAsset(asset: NewAsset): Promise<AssetRecord> {

@@ -395,6 +395,58 @@ describe.each(backends)('Repository on $name', (backend) => {
     expect(await repository.listJobs({ tenantId: owner, status: 'queued', kind: 'image', limit: 10 })).toHaveLength(3);
   });
 
+  it('filters jobs by provider, batch and creation time', async () => {
+    const owner = newId('ten');
+    const early = await repository.createJob(newJob(owner, { batchId: 'bat_a' }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const middle = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const late = await repository.createJob(newJob(owner, { batchId: 'bat_b' }));
+    const served = await repository.createJob(newJob(owner, { batchId: 'bat_b' }));
+    await repository.completeJob(served.job.id, { provider: 'local', model: 'card', assets: [], actualCostUsd: 0 });
+    const ids = async (filter: Omit<Parameters<Repository['listJobs']>[0], 'tenantId' | 'limit'>) =>
+      (await repository.listJobs({ tenantId: owner, limit: 10, ...filter })).map((job) => job.id);
+
+    // Queued jobs count under their current target's provider, finished ones under the provider that served them.
+    expect(await ids({ provider: 'simulated' })).toEqual([late.job.id, early.job.id]);
+    expect(await ids({ provider: 'local' })).toEqual([served.job.id]);
+    expect(await ids({ provider: 'nowhere' })).toEqual([]);
+    expect(await ids({ batchId: 'bat_b' })).toEqual([served.job.id, late.job.id]);
+    expect(await ids({ createdAfter: middle })).toEqual([served.job.id, late.job.id]);
+    expect(await ids({ createdBefore: middle })).toEqual([early.job.id]);
+    expect(await ids({ createdAfter: middle, batchId: 'bat_a' })).toEqual([]);
+    expect(await ids({ batchId: 'bat_b', before: served.job.id })).toEqual([late.job.id]);
+  });
+
+  it('deletes a job with its events, attempts and assets, tenant-scoped, naming keys left unreferenced', async () => {
+    const shared = `shared-${newId('ast')}`;
+    const { job } = await repository.createJob(newJob(tenant));
+    const attemptId = newId('att');
+    await repository.startAttempt({ id: attemptId, jobId: job.id, provider: 'simulated', model: 'fast', keyId: null });
+    const own = { ...newAsset(tenant, job.id), storageKey: `own-${newId('ast')}` };
+    const twin = { ...newAsset(tenant, job.id), storageKey: shared };
+    await repository.completeJob(job.id, { provider: 'simulated', model: 'fast', assets: [own, twin], actualCostUsd: 0.02, attempt: { id: attemptId, costUsd: 0.02 } });
+    // Another tenant's upload holds the same bytes as one output: that file must stay.
+    const elsewhere = await repository.insertAsset({ ...newAsset(otherTenant, null), storageKey: shared });
+
+    expect(await repository.deleteJob(job.id, otherTenant)).toBeUndefined();
+    expect(await repository.getJob(job.id)).toBeDefined();
+
+    const result = await repository.deleteJob(job.id, tenant);
+    expect(result).toEqual({ unreferencedKeys: [own.storageKey] });
+    expect(await repository.getJob(job.id)).toBeUndefined();
+    expect(await repository.listEvents(job.id, 0)).toEqual([]);
+    expect(await repository.listAttempts(job.id)).toEqual([]);
+    expect(await repository.getAsset(own.id)).toBeUndefined();
+    expect(await repository.getAsset(twin.id)).toBeUndefined();
+    expect(await repository.getAsset(elsewhere.id)).toEqual(elsewhere);
+    expect(await repository.deleteJob(job.id, tenant)).toBeUndefined();
+
+    const { job: bare } = await repository.createJob(newJob(tenant));
+    expect(await repository.deleteJob(bare.id, tenant)).toEqual({ unreferencedKeys: [] });
+    expect(await repository.listJobs({ tenantId: tenant, limit: 200 })).not.toContainEqual(expect.objectContaining({ id: bare.id }));
+  });
+
   it('counts jobs by status with every status present', async () => {
     const owner = newId('ten');
     const empty = await repository.countJobs(owner);

@@ -147,6 +147,12 @@ export interface JobListFilter {
   tenantId: string;
   status?: JobStatus;
   kind?: JobKind;
+  /** The provider that served the job, else the one of its current target. */
+  provider?: string;
+  batchId?: string;
+  /** Only jobs created strictly after / before these instants. */
+  createdAfter?: Date;
+  createdBefore?: Date;
   /** Only jobs with id lower than this (ids sort by creation time): cursor pagination. */
   before?: string;
   limit: number;
@@ -260,6 +266,13 @@ export interface Repository {
   failJob(jobId: string, error: ErrorRecord): Promise<{ job: JobRecord; event: JobEvent } | undefined>;
   /** Terminal cancel (tenant-scoped when tenantId is given); undefined when already terminal or not found. */
   cancelJob(jobId: string, tenantId?: string): Promise<{ job: JobRecord; event: JobEvent } | undefined>;
+  /**
+   * Deletes the tenant's job with its events, attempts and output assets in one transaction,
+   * whatever its status (cancel a live job first). Returns the storage keys of the deleted
+   * assets that no remaining asset row (of any tenant) references, for the caller to remove
+   * from the store; undefined when the tenant has no such job.
+   */
+  deleteJob(jobId: string, tenantId: string): Promise<{ unreferencedKeys: string[] } | undefined>;
 
   insertAsset(asset: NewAsset): Promise<AssetRecord>;
   getAsset(id: string, tenantId?: string): Promise<AssetRecord | undefined>;

@@ -101,17 +101,43 @@ async function adoptFetchedImages(runtime: Runtime, tenantId: string, request: G
   }
 }
 
+/**
+ * A replayed request as its job stored it: the ids its image_urls became the first time stand
+ * in for this call's fresh ones, so the same URLs match and different URLs or ids do not.
+ */
+function asStoredBefore(request: GenerationRequest, stored: GenerationRequest): GenerationRequest {
+  if (!request.image_urls?.length) return request;
+  const own = request.image_asset_ids ?? [];
+  return { ...request, image_asset_ids: [...own, ...(stored.image_asset_ids ?? []).slice(own.length)] };
+}
+
 export async function submitJob(
   runtime: Runtime,
   tenantId: string,
   input: unknown,
   options: { idempotencyKey?: string } = {},
 ): Promise<JobRecord> {
+  return (await submitOrReplayJob(runtime, tenantId, input, options)).job;
+}
+
+/**
+ * submitJob, also saying whether the job was `created` now or is an earlier job of the tenant
+ * holding the same idempotency key (then nothing is written, enqueued or published), with the
+ * validated request so a caller can tell a replay from a different request under a reused key.
+ */
+export async function submitOrReplayJob(
+  runtime: Runtime,
+  tenantId: string,
+  input: unknown,
+  options: { idempotencyKey?: string } = {},
+): Promise<{ job: JobRecord; created: boolean; request: GenerationRequest }> {
   const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
-  // Only now, with every URL and capability checked, are fetched images stored.
+  // Only now, with every URL and capability checked, are fetched images stored. A replay under
+  // an idempotency key stores them again, as orphan uploads: the key is only checked by createJob.
   const request = fetched ? await adoptFetchedImages(runtime, tenantId, plan.request, fetched) : plan.request;
+  const id = newId('job');
   const { job, event } = await runtime.repo.createJob({
-    id: newId('job'),
+    id,
     tenantId,
     kind: plan.request.kind,
     request,
@@ -121,6 +147,7 @@ export async function submitJob(
     metadata: plan.request.metadata ?? {},
     estimatedCostUsd: plan.estimate.usd,
   });
+  if (job.id !== id) return { job, created: false, request: asStoredBefore(plan.request, job.request) };
   const first = plan.targets[0] as Target;
   try {
     await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model }, { priority: job.priority });
@@ -132,7 +159,7 @@ export async function submitJob(
   }
   await runtime.bus.publish(event);
   runtime.logger.debug({ jobId: job.id, target: first }, 'job queued');
-  return job;
+  return { job, created: true, request };
 }
 
 /**

@@ -1,7 +1,7 @@
 // What the OpenAPI document says about each route: summary, tag, request and response shapes.
 // Routes describe themselves with `config.openapi`; the routes below predate that and are described here.
 import { z } from 'zod';
-import { jobKinds, jobStatuses } from '@mediagate/core';
+import { listJobsQuery } from '../job-list-query.ts';
 import type { ComponentName } from './view-schemas.ts';
 
 /** A named component (referenced) or an inline zod schema. */
@@ -42,14 +42,6 @@ export const tagDescriptions: Record<string, string> = {
 const binary = z.string().meta({ format: 'binary' });
 const eventStream = z.string().describe('Server-Sent Events: `id:` is the event seq, `data:` a JobEvent as JSON.');
 
-const listJobsQuery = z
-  .object({
-    status: z.enum(jobStatuses).optional(),
-    kind: z.enum(jobKinds).optional(),
-    before: z.string().max(100).optional().describe('A job id from next_cursor: the page after it.'),
-    limit: z.number().int().min(1).max(200).optional().describe('Page size; 50 when absent.'),
-  })
-  .strict();
 const afterQuery = z.object({ after: z.number().int().min(0).optional().describe('Only events with a greater seq.') }).strict();
 
 const json = (schema: SchemaSource) => ({ 'application/json': schema });
@@ -57,10 +49,15 @@ const json = (schema: SchemaSource) => ({ 'application/json': schema });
 export const knownOperations: Record<string, OperationDoc> = {
   'POST /v1/jobs': {
     summary: 'Create a job',
-    description: 'Validates the request against every target model, stores the job and queues it. Bad input writes nothing.',
+    description:
+      'Validates the request against every target model, stores the job and queues it. Bad input writes nothing. With `Idempotency-Key`, the same key and request answer the existing job (200) and nothing is queued again; the same key with another request is a 409 `idempotency_conflict`.',
     tags: ['jobs'],
+    headers: { 'Idempotency-Key': { description: 'Up to 255 printable ASCII characters, unique per request you mean to make once.', schema: z.string() } },
     body: { required: true, content: json('GenerationRequest') },
-    responses: { 201: { description: 'The queued job.', content: json('Job') } },
+    responses: {
+      201: { description: 'The queued job.', content: json('Job') },
+      200: { description: 'A replay: the job created earlier with this Idempotency-Key.', content: json('Job') },
+    },
   },
   'GET /v1/jobs': {
     summary: 'List jobs',
@@ -100,9 +97,18 @@ export const knownOperations: Record<string, OperationDoc> = {
   },
   'POST /v1/uploads': {
     summary: 'Upload a reference image',
-    description: 'The raw bytes as the body; the type is read from the bytes, not trusted from the header.',
+    description:
+      'The raw bytes as the body, or multipart/form-data with the image in the field `file`; the type is read from the bytes, not trusted from a header. Larger than MEDIAGATE_MAX_UPLOAD_BYTES (20 MB by default) is a 413.',
     tags: ['assets'],
-    body: { required: true, content: { 'image/png': binary, 'image/jpeg': binary, 'image/webp': binary } },
+    body: {
+      required: true,
+      content: {
+        'multipart/form-data': z.object({ file: binary }),
+        'image/png': binary,
+        'image/jpeg': binary,
+        'image/webp': binary,
+      },
+    },
     responses: { 201: { description: 'The stored image.', content: json('Asset') } },
   },
   'GET /v1/assets/:id': {
@@ -113,7 +119,13 @@ export const knownOperations: Record<string, OperationDoc> = {
   'GET /v1/assets/:id/content': {
     summary: 'Download an asset\'s bytes',
     tags: ['assets'],
-    responses: { 200: { description: 'The bytes, with their mime type and an ETag of their sha256.', content: { 'application/octet-stream': binary } } },
+    description:
+      'Honors one `Range: bytes=…` (206 with Content-Range; 416 when it starts past the end); several ranges are answered with the whole content. `If-None-Match` with the ETag answers 304.',
+    responses: {
+      200: { description: 'The bytes, with their mime type and an ETag of their sha256.', content: { 'application/octet-stream': binary } },
+      206: { description: 'The requested byte range.', content: { 'application/octet-stream': binary } },
+      304: { description: 'The client\'s copy (If-None-Match) is current.' },
+    },
   },
   'GET /v1/providers': {
     summary: 'List providers, models, capabilities and pricing',

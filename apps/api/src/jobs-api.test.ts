@@ -1,0 +1,255 @@
+// The job routes beyond create-and-read, driven with app.inject(): Idempotency-Key replays and
+// conflicts, list filters and cursors, deleting jobs with their stored bytes, and cost estimates.
+import { access } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { newId } from '@mediagate/core';
+import { submitJob } from '@mediagate/engine';
+import { createHarness, type Harness } from '../../../test/support/harness.ts';
+import { buildApi, type AssetView, type JobView } from './index.ts';
+import type { PricedModel } from './routes-estimate.ts';
+import { expectApiError, sideEffects } from './test-support.ts';
+
+let harness: Harness;
+let app: FastifyInstance;
+const otherTenant = 'ten_other';
+
+beforeAll(async () => {
+  harness = await createHarness();
+  app = await buildApi(harness.runtime, { logger: false });
+});
+afterAll(async () => {
+  await app?.close();
+  await harness?.close();
+});
+
+type JobWithOutputs = JobView & { outputs: AssetView[] };
+type Page = { data: JobView[]; next_cursor: string | null };
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, payload: payload as InjectOptions['payload'], headers });
+
+async function waitViaApi(id: string): Promise<JobWithOutputs> {
+  const job = await harness.waitFor(id);
+  expect(job.status).toBe('succeeded');
+  return (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('POST /v1/jobs with Idempotency-Key', () => {
+  it('answers a replay with the same job and sends the provider one submit', async () => {
+    const key = `key-${newId('job')}`;
+    const body = { kind: 'image', prompt: 'Replay me', model: 'simulated/image', params: { width: 96, height: 64 } };
+    const before = harness.simulated.stats().submits;
+    const first = await post('/v1/jobs', body, { 'idempotency-key': key });
+    expect(first.statusCode).toBe(201);
+    const { id } = first.json<JobView>();
+    await waitViaApi(id);
+
+    // The same request with its keys in another order is the same request.
+    const again = await post('/v1/jobs', { params: { height: 64, width: 96 }, model: 'simulated/image', prompt: 'Replay me', kind: 'image' }, { 'idempotency-key': key });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const replayed = again.json<JobWithOutputs>();
+    expect(replayed).toMatchObject({ id, status: 'succeeded' });
+    expect(replayed.outputs).toHaveLength(1);
+    expect(harness.simulated.stats().submits - before).toBe(1);
+    const events = await harness.events(id);
+    expect(events.filter((event) => event.type === 'queued')).toHaveLength(1);
+  });
+
+  it('creates one job when the same key arrives many times at once', async () => {
+    const idle = await createHarness({ workers: false });
+    const idleApp = await buildApi(idle.runtime, { logger: false });
+    try {
+      const key = `burst-${newId('job')}`;
+      const body = { kind: 'image', prompt: 'Burst', model: 'simulated/image' };
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: body, headers: { 'idempotency-key': key } })),
+      );
+      expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+      expect(new Set(answers.map((answer) => answer.json<JobView>().id)).size).toBe(1);
+      expect((await idle.runtime.repo.countJobs()).queued).toBe(1);
+    } finally {
+      await idleApp.close();
+      await idle.close();
+    }
+  });
+
+  it('refuses the same key with a different request, writing and sending nothing', async () => {
+    const key = `conflict-${newId('job')}`;
+    const created = await post('/v1/jobs', { kind: 'image', prompt: 'Original', model: 'local/card' }, { 'idempotency-key': key });
+    expect(created.statusCode).toBe(201);
+    const before = await sideEffects(harness);
+    const conflict = expectApiError(await post('/v1/jobs', { kind: 'image', prompt: 'Changed', model: 'local/card' }, { 'idempotency-key': key }), 409, 'idempotency-key');
+    expect(conflict.code).toBe('idempotency_conflict');
+    expect(conflict.message).toContain(created.json<JobView>().id);
+    expect(await sideEffects(harness)).toEqual(before);
+    // Keys belong to a tenant: another tenant may use the same key for its own job.
+    const theirs = await submitJob(harness.runtime, otherTenant, { kind: 'image', prompt: 'Theirs', model: 'local/card' }, { idempotencyKey: key });
+    expect(theirs.id).not.toBe(created.json<JobView>().id);
+    expectApiError(await post('/v1/jobs', { kind: 'image', prompt: 'x' }, { 'idempotency-key': 'has space' }), 400, 'idempotency-key');
+  });
+});
+
+describe('GET /v1/jobs filters and cursors', () => {
+  it('filters by provider, batch and creation time and pages with next_cursor', async () => {
+    const idle = await createHarness({ workers: false });
+    const idleApp = await buildApi(idle.runtime, { logger: false });
+    const list = async (query: string) => {
+      const response = await idleApp.inject({ method: 'GET', url: `/v1/jobs${query}` });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json<Page>();
+    };
+    const create = async (payload: Record<string, unknown>) =>
+      (await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload })).json<JobView>().id;
+    try {
+      const early = [await create({ kind: 'image', prompt: 'a', model: 'simulated/image' }), await create({ kind: 'image', prompt: 'b', model: 'local/card' })];
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const middle = new Date().toISOString();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const late = [await create({ kind: 'image', prompt: 'c', model: 'simulated/image' }), await create({ kind: 'speech', prompt: 'd' })];
+      const batched = newId('job');
+      const request = { kind: 'image' as const, prompt: 'batched', params: {} };
+      await idle.runtime.repo.createJob({ id: batched, tenantId: 'ten_default', kind: 'image', request, targets: [{ provider: 'local', model: 'card' }], batchId: 'bat_spring' });
+      await idle.runtime.repo.createJob({ id: newId('job'), tenantId: otherTenant, kind: 'image', request, targets: [{ provider: 'local', model: 'card' }], batchId: 'bat_spring' });
+
+      const ids = (page: Page) => page.data.map((job) => job.id);
+      expect(ids(await list('?provider=simulated'))).toEqual([late[0], early[0]]);
+      expect(ids(await list('?provider=local&kind=image'))).toEqual([batched, early[1]]);
+      expect(ids(await list('?batch_id=bat_spring'))).toEqual([batched]);
+      expect(ids(await list(`?created_after=${encodeURIComponent(middle)}&provider=simulated`))).toEqual([late[0]]);
+      expect(ids(await list(`?created_before=${encodeURIComponent(middle)}`))).toEqual([...early].reverse());
+
+      // Walk a filtered list one job at a time; the last full page says there is no more.
+      const walked: string[] = [];
+      let cursor: string | null = '';
+      while (cursor !== null) {
+        const page: Page = await list(`?provider=local&limit=1${cursor ? `&before=${cursor}` : ''}`);
+        walked.push(...ids(page));
+        cursor = page.next_cursor;
+      }
+      expect(walked).toEqual([batched, late[1], early[1]]);
+      const exact = await list('?provider=simulated&limit=2');
+      expect(exact.data).toHaveLength(2);
+      expect(exact.next_cursor).toBeNull();
+
+      for (const [query, field] of [
+        ['created_after=yesterday', 'created_after'],
+        ['created_before=2026-13-01T00:00:00Z', 'created_before'],
+        ['provider=Not%20a%20provider', 'provider'],
+        ['batch_id=', 'batch_id'],
+        ['limit=201', 'limit'],
+        ['batch=bat_spring', 'batch'],
+      ] as const) {
+        expectApiError(await idleApp.inject({ method: 'GET', url: `/v1/jobs?${query}` }), 400, field);
+      }
+    } finally {
+      await idleApp.close();
+      await idle.close();
+    }
+  });
+});
+
+describe('DELETE /v1/jobs/:id', () => {
+  it('removes the job, its events, attempts and outputs, and the file no other asset holds', async () => {
+    const created = await post('/v1/jobs', { kind: 'image', prompt: `Delete me ${newId('job')}`, model: 'simulated/image', params: { width: 96, height: 64 } });
+    const done = await waitViaApi(created.json<JobView>().id);
+    const output = done.outputs[0] as AssetView;
+    const stored = await harness.runtime.repo.getAsset(output.id);
+    const file = await harness.runtime.store.localPath(stored?.storageKey ?? '');
+    expect(await exists(file)).toBe(true);
+
+    const deleted = await app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` });
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe('');
+    expectApiError(await app.inject({ method: 'GET', url: `/v1/jobs/${done.id}` }), 404);
+    expectApiError(await app.inject({ method: 'GET', url: output.url }), 404);
+    expect(await harness.runtime.repo.listEvents(done.id, 0)).toEqual([]);
+    expect(await harness.runtime.repo.listAttempts(done.id)).toEqual([]);
+    expect(await exists(file)).toBe(false);
+    expectApiError(await app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` }), 404);
+  });
+
+  it('keeps bytes that an upload of the same content still uses', async () => {
+    const created = await post('/v1/jobs', { kind: 'image', prompt: `Shared ${newId('job')}`, model: 'local/card', params: { width: 80, height: 80 } });
+    const done = await waitViaApi(created.json<JobView>().id);
+    const output = done.outputs[0] as AssetView;
+    const bytes = (await app.inject({ method: 'GET', url: output.url })).rawPayload;
+    const upload = await app.inject({ method: 'POST', url: '/v1/uploads', payload: bytes, headers: { 'content-type': 'image/png' } });
+    expect(upload.statusCode).toBe(201);
+    const copy = upload.json<AssetView>();
+    expect(copy.sha256).toBe(output.sha256);
+
+    expect((await app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` })).statusCode).toBe(204);
+    const content = await app.inject({ method: 'GET', url: copy.url });
+    expect(content.statusCode).toBe(200);
+    expect(content.rawPayload.equals(bytes)).toBe(true);
+  });
+
+  it('cancels a queued job before deleting it, and never touches another tenant\'s', async () => {
+    const idle = await createHarness({ workers: false });
+    const idleApp = await buildApi(idle.runtime, { logger: false });
+    try {
+      const queued = (await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: 'waiting', model: 'simulated/image' } })).json<JobView>();
+      expect(queued.status).toBe('queued');
+      expect((await idleApp.inject({ method: 'DELETE', url: `/v1/jobs/${queued.id}` })).statusCode).toBe(204);
+      expect(await idle.runtime.repo.getJob(queued.id)).toBeUndefined();
+      const theirs = await submitJob(idle.runtime, otherTenant, { kind: 'image', prompt: 'not yours', model: 'local/card' });
+      expectApiError(await idleApp.inject({ method: 'DELETE', url: `/v1/jobs/${theirs.id}` }), 404);
+      expect(await idle.runtime.repo.getJob(theirs.id)).toMatchObject({ status: 'queued' });
+      expectApiError(await idleApp.inject({ method: 'DELETE', url: '/v1/jobs/job_missing' }), 404);
+      expect(idle.simulated.stats().submits).toBe(0);
+    } finally {
+      await idleApp.close();
+      await idle.close();
+    }
+  });
+});
+
+describe('POST /v1/estimate', () => {
+  type Estimate = { estimate: PricedModel; alternatives: PricedModel[]; cheapest: PricedModel };
+
+  it('prices the request on its model and on every model able to run it, writing nothing', async () => {
+    const before = await sideEffects(harness);
+    const response = await post('/v1/estimate', { kind: 'image', prompt: 'What would it cost?', model: 'simulated/image', params: { width: 256, height: 256 } });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json<Estimate>();
+    expect(body.estimate).toMatchObject({ provider: 'simulated', model: 'image' });
+    expect(body.estimate.usd).toBeGreaterThan(0);
+    const byTarget = new Map(body.alternatives.map((option) => [`${option.provider}/${option.model}`, option]));
+    expect(byTarget.get('local/card')?.usd).toBe(0);
+    expect(byTarget.get('simulated/image')).toEqual(body.estimate);
+    // Models that make other kinds are not alternatives.
+    expect(byTarget.has('local/tts')).toBe(false);
+    expect(byTarget.has('simulated/video')).toBe(false);
+    expect(body.cheapest).toMatchObject({ provider: 'local', model: 'card', usd: 0 });
+    expect(await sideEffects(harness)).toEqual(before);
+  });
+
+  it('refuses what POST /v1/jobs refuses, and another tenant\'s reference image', async () => {
+    expectApiError(await post('/v1/estimate', { kind: 'video', prompt: 'x', model: 'local/card' }), 400, 'model');
+    expectApiError(await post('/v1/estimate', [1]), 400, 'body');
+    const asset = await harness.runtime.repo.insertAsset({
+      id: newId('ast'),
+      tenantId: otherTenant,
+      jobId: null,
+      sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      size: 10,
+      mime: 'image/png',
+      kind: 'image',
+      width: 8,
+      height: 8,
+      durationMs: null,
+      storageKey: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    });
+    const error = expectApiError(await post('/v1/estimate', { kind: 'image', prompt: 'x', model: 'local/card', image_asset_ids: [asset.id] }), 404, 'image_asset_ids[0]');
+    expect(error.code).toBe('not_found');
+  });
+});
