@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import { buildApi, type AssetView, type JobView } from './index.ts';
-import { maxUploadBytesFromEnv } from './routes-uploads.ts';
+import { loadSettings } from '@mediagate/engine';
 import { expectApiError } from './test-support.ts';
 
 let harness: Harness;
@@ -83,10 +83,10 @@ describe('POST /v1/uploads as multipart/form-data', () => {
   });
 
   it('reads the limit from MEDIAGATE_MAX_UPLOAD_BYTES', () => {
-    expect(maxUploadBytesFromEnv({ MEDIAGATE_MAX_UPLOAD_BYTES: '1048576' })).toBe(1_048_576);
-    expect(maxUploadBytesFromEnv({})).toBe(20 * 1024 * 1024);
-    expect(maxUploadBytesFromEnv({ MEDIAGATE_MAX_UPLOAD_BYTES: '' }, 5)).toBe(5);
-    expect(() => maxUploadBytesFromEnv({ MEDIAGATE_MAX_UPLOAD_BYTES: '20MB' })).toThrow(/MEDIAGATE_MAX_UPLOAD_BYTES/);
+    expect(loadSettings({ MEDIAGATE_MAX_UPLOAD_BYTES: '1048576' }).maxUploadBytes).toBe(1_048_576);
+    expect(loadSettings({}).maxUploadBytes).toBe(20 * 1024 * 1024);
+    expect(loadSettings({ MEDIAGATE_MAX_UPLOAD_BYTES: '' }).maxUploadBytes).toBe(20 * 1024 * 1024);
+    expect(() => loadSettings({ MEDIAGATE_MAX_UPLOAD_BYTES: '20MB' })).toThrow(/MEDIAGATE_MAX_UPLOAD_BYTES/);
   });
 });
 

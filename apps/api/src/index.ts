@@ -9,7 +9,7 @@ import { registerAssetRoutes } from './routes-assets.ts';
 import { registerEstimateRoutes } from './routes-estimate.ts';
 import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
-import { maxUploadBytesFromEnv, registerUploadRoutes } from './routes-uploads.ts';
+import { registerUploadRoutes } from './routes-uploads.ts';
 import { installOpenApi } from './openapi/routes-openapi.ts';
 import { registerOpsRoutes } from './ops/routes-ops.ts';
 import { registerSystemRoutes } from './routes-system.ts';
@@ -20,14 +20,15 @@ export { describeProviders } from './providers-view.ts';
 export interface ApiOptions {
   /** Largest request body, bytes (uploads included). */
   bodyLimit?: number;
-  /** Largest upload, bytes; else MEDIAGATE_MAX_UPLOAD_BYTES, else `bodyLimit`. */
+  /** Largest upload, bytes; else MEDIAGATE_MAX_UPLOAD_BYTES (settings), capped by `bodyLimit`. */
   maxUploadBytes?: number;
   logger?: boolean;
 }
 
 export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 20 * 1024 * 1024;
-  const maxUploadBytes = options.maxUploadBytes ?? maxUploadBytesFromEnv(process.env, bodyLimit);
+  // One setting for every way an image comes in (uploads and image_urls), read once at start.
+  const maxUploadBytes = options.maxUploadBytes ?? Math.min(runtime.settings.maxUploadBytes, bodyLimit);
   const app = Fastify({
     loggerInstance: (options.logger === false ? undefined : runtime.logger) as FastifyBaseLogger | undefined,
     bodyLimit,

@@ -12,21 +12,6 @@ import { importImageFile, type Runtime } from '@mediagate/engine';
 import { tenantOf } from './routes-jobs.ts';
 import { assetView } from './views.ts';
 
-const defaultMaxUploadBytes = 20 * 1024 * 1024;
-
-/**
- * The largest upload: MEDIAGATE_MAX_UPLOAD_BYTES when set, else `fallback` (the server's body
- * limit, 20 MB unless configured). A malformed value stops the server at start, naming it.
- */
-export function maxUploadBytesFromEnv(env: NodeJS.ProcessEnv, fallback = defaultMaxUploadBytes): number {
-  const raw = env.MEDIAGATE_MAX_UPLOAD_BYTES;
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`MEDIAGATE_MAX_UPLOAD_BYTES: expected a whole number of bytes, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
 
 function tooLarge(field: string, maxBytes: number): InputError {
   return new InputError(`${field}: larger than the ${maxBytes}-byte upload limit (MEDIAGATE_MAX_UPLOAD_BYTES)`, {
