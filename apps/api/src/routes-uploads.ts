@@ -3,12 +3,12 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AssetRecord } from '@mediagate/db';
 import { InputError } from '@mediagate/core';
-import { importImageFile, type Runtime } from '@mediagate/engine';
+import { importImageFile, withScratch, type Runtime } from '@mediagate/engine';
 import { tenantOf } from './routes-jobs.ts';
 import { assetView } from './views.ts';
 
@@ -28,17 +28,6 @@ const unsupported = () =>
     code: 'unsupported_media_type',
   });
 
-/** Runs `work` on a fresh scratch directory under MEDIAGATE_HOME/tmp, removed afterwards. */
-async function withScratch<T>(runtime: Runtime, work: (dir: string) => Promise<T>): Promise<T> {
-  const root = path.join(runtime.settings.home, 'tmp');
-  await mkdir(root, { recursive: true });
-  const dir = await mkdtemp(path.join(root, 'upload-'));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** Writes the form's one `file` part to `file`; any other part is refused, naming it. */
 async function receiveFormFile(request: FastifyRequest, file: string, maxBytes: number): Promise<void> {
@@ -93,7 +82,7 @@ export function registerUploadRoutes(app: FastifyInstance, runtime: Runtime, opt
     await scope.register(multipart, { throwFileSizeLimit: true });
     scope.post('/v1/uploads', { bodyLimit: maxUploadBytes }, async (request, reply) => {
       const tenantId = tenantOf(request);
-      const asset = await withScratch(runtime, async (dir) => {
+      const asset = await withScratch(runtime, 'upload', async (dir) => {
         const file = path.join(dir, 'upload');
         if (request.isMultipart()) {
           await receiveFormFile(request, file, maxUploadBytes);

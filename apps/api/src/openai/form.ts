@@ -1,12 +1,11 @@
 // Reads an OpenAI request body that may be JSON or multipart/form-data into plain fields and
 // uploaded files written to a scratch directory, with size limits answered as 413/415.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { InputError } from '@mediagate/core';
-import type { Runtime } from '@mediagate/engine';
 
 export interface UploadedFile {
   /** The form field without a trailing `[]`: `image[]` and `image` are both `image`. */
@@ -28,17 +27,6 @@ export interface FormLimits {
   fieldBytes: number;
 }
 
-/** Runs `work` with a fresh scratch directory under MEDIAGATE_HOME/tmp, removed afterwards. */
-export async function withScratch<T>(runtime: Runtime, work: (dir: string) => Promise<T>): Promise<T> {
-  const root = path.join(runtime.settings.home, 'tmp');
-  await mkdir(root, { recursive: true });
-  const dir = await mkdtemp(path.join(root, 'openai-'));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 function tooLarge(message: string, field: string): InputError {
   return new InputError(message, { field, status: 413, code: 'payload_too_large' });

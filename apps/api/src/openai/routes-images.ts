@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput, type GenerationRequestInput } from '@mediagate/core';
 import type { AssetRecord } from '@mediagate/db';
-import { planJob, submitJob } from '@mediagate/engine';
+import { planJob, submitJob, withScratch } from '@mediagate/engine';
 import { tenantOf } from '../routes-jobs.ts';
 import { awaitOutputs, readAsset, type OpenAiContext } from './context.ts';
 import { booleanField, intField, parseSize, refuseUnlessNeutral } from './fields.ts';
-import { isJsonObject, readForm, withScratch } from './form.ts';
+import { isJsonObject, readForm } from './form.ts';
 import { honors, resolveOpenAiModel, specOf } from './models.ts';
 import { renamingFields, type FieldNames } from './openai-errors.ts';
 import { importUploads, probeUploads } from './upload-images.ts';
@@ -111,7 +111,7 @@ export function registerImageRoutes(app: FastifyInstance, context: OpenAiContext
 export function registerImageEditRoute(scope: FastifyInstance, context: OpenAiContext): void {
   scope.post('/v1/images/edits', async (request, reply) => {
     const tenantId = tenantOf(request);
-    const { input, body } = await withScratch(context.runtime, async (dir) => {
+    const { input, body } = await withScratch(context.runtime, 'openai', async (dir) => {
       const form = await readForm(request, dir, context.limits, 'multipart');
       const body = parseInput(editSchema, form.fields);
       const stray = form.files.find((file) => file.field !== 'image' && file.field !== 'mask');

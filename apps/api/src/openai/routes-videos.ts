@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InputError, NotFoundError, parseInput, type GenerationRequestInput } from '@mediagate/core';
 import type { JobRecord } from '@mediagate/db';
-import { planJob, submitJob } from '@mediagate/engine';
+import { planJob, submitJob, withScratch } from '@mediagate/engine';
 import { tenantOf } from '../routes-jobs.ts';
 import type { OpenAiContext } from './context.ts';
 import { intField, numberField, parseSize } from './fields.ts';
-import { readForm, withScratch, writeDataUrl, type UploadedFile } from './form.ts';
+import { readForm, writeDataUrl, type UploadedFile } from './form.ts';
 import { resolveOpenAiModel } from './models.ts';
 import { renamingFields, type FieldNames } from './openai-errors.ts';
 import { importUploads, probeUploads } from './upload-images.ts';
@@ -73,7 +73,7 @@ export function registerVideoRoutes(scope: FastifyInstance, context: OpenAiConte
 
   scope.post('/v1/videos', async (request) => {
     const tenantId = tenantOf(request);
-    const input = await withScratch(runtime, async (dir) => {
+    const input = await withScratch(runtime, 'openai', async (dir) => {
       const form = await readForm(request, dir, context.limits, 'json+multipart');
       const body = parseInput(videoSchema, form.fields);
       const input = videoJob(context, body);
