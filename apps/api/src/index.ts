@@ -12,6 +12,7 @@ import { registerJobRoutes } from './routes-jobs.ts';
 import { registerUploadRoutes } from './routes-uploads.ts';
 import { installOpenApi } from './openapi/routes-openapi.ts';
 import { registerOpsRoutes } from './ops/routes-ops.ts';
+import { registerAdminRoutes } from './admin/routes-admin.ts';
 import { registerSystemRoutes } from './routes-system.ts';
 
 export { jobView, assetView, type JobView, type AssetView } from './views.ts';
@@ -23,6 +24,8 @@ export interface ApiOptions {
   /** Largest upload, bytes; else MEDIAGATE_MAX_UPLOAD_BYTES (settings), capped by `bodyLimit`. */
   maxUploadBytes?: number;
   logger?: boolean;
+  /** Key for the queue board at /admin/queues; else MEDIAGATE_ADMIN_KEY (unset: the board is off). */
+  adminKey?: string;
 }
 
 export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Promise<FastifyInstance> {
@@ -49,6 +52,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerAssetRoutes(app, runtime);
   registerUploadRoutes(app, runtime, { maxUploadBytes });
   registerOpenAiRoutes(app, runtime);
+  registerAdminRoutes(app, runtime, { adminKey: options.adminKey });
   await app.ready();
   return app;
 }

@@ -42,6 +42,7 @@ export function installOpenApi(app: FastifyInstance): void {
   let document: OpenApiDocument | undefined;
 
   app.addHook('onRoute', (route) => {
+    if (route.url === '/admin' || route.url.startsWith('/admin/')) return; // The admin board is no part of the API.
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       // Fastify adds a HEAD twin to every GET; the GET stands for both.

@@ -1,0 +1,59 @@
+// The queue board (Bull Board) at /admin/queues, every provider queue read-only, in its own scope
+// behind the admin key; without MEDIAGATE_ADMIN_KEY the board is off and its path answers 404.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Runtime } from '@mediagate/engine';
+import { adminRealm, isAdminRequest } from './admin-auth.ts';
+
+export const adminBoardPath = '/admin/queues';
+
+export interface AdminOptions {
+  /** The admin key; else MEDIAGATE_ADMIN_KEY. Unset or empty turns the board off. */
+  adminKey?: string;
+}
+
+/** The board's page links web fonts from a CDN; the page is served without them (system fonts). */
+function withoutRemoteLinks(html: string): string {
+  return html.replace(/<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>\s*/gi, '');
+}
+
+function unauthorized(reply: FastifyReply): FastifyReply {
+  return reply
+    .status(401)
+    .header('www-authenticate', `Basic realm="${adminRealm}", charset="UTF-8"`)
+    .send({ error: { code: 'unauthorized', message: 'the admin key is required: Authorization: Bearer <key>, or Basic with the key as password' } });
+}
+
+export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, options: AdminOptions = {}): void {
+  const adminKey = options.adminKey ?? process.env.MEDIAGATE_ADMIN_KEY ?? '';
+
+  if (adminKey === '') {
+    const off = async (_request: unknown, reply: FastifyReply) =>
+      reply.status(404).send({ error: { code: 'not_found', message: 'the queue board is off: set MEDIAGATE_ADMIN_KEY to turn it on' } });
+    app.get(adminBoardPath, off);
+    app.get(`${adminBoardPath}/*`, off);
+    return;
+  }
+
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      if (!isAdminRequest(request.headers.authorization, adminKey)) return unauthorized(reply);
+    });
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      const type = reply.getHeader('content-type');
+      return typeof payload === 'string' && typeof type === 'string' && type.startsWith('text/html') ? withoutRemoteLinks(payload) : payload;
+    });
+
+    const serverAdapter = new FastifyAdapter().setBasePath(adminBoardPath);
+    createBullBoard({
+      // Read-only: a queue entry only points at a job whose truth is in the database, so retrying,
+      // adding or removing entries here would go around the API's own bookkeeping.
+      queues: runtime.providers.list().map((adapter) => new BullMQAdapter(runtime.queues.queue(adapter.id), { readOnlyMode: true, displayName: adapter.id })),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'Mediagate queues' } },
+    });
+    await scope.register(serverAdapter.registerPlugin(), { prefix: adminBoardPath });
+  });
+}
