@@ -73,8 +73,8 @@ export class JobRunner {
       const outcome = await this.#runStarted(claimed, cancel);
       if (outcome.type !== 'next-key') return outcome;
       // That key is out (429, revoked): go on with another through the general path.
-      const fresh = await this.#runtime.repo.getJob(payload.jobId);
-      return fresh === undefined || isTerminal(fresh.status) ? { type: 'done' } : this.#runTarget(fresh, cancel);
+      const fresh = await this.#liveJob(payload.jobId);
+      return fresh === undefined ? { type: 'done' } : this.#runTarget(fresh, cancel);
     }
     const job = claimed?.job ?? (await this.#runtime.repo.getJob(payload.jobId));
     if (job === undefined) {
@@ -137,8 +137,8 @@ export class JobRunner {
       if (key) keys.acquire(target.provider, key.id);
       const outcome = await this.#runStarted({ job, attempt: last, resolved, key, submitted: true }, cancel);
       if (outcome.type !== 'next-key') return outcome;
-      const fresh = await repo.getJob(job.id);
-      if (fresh === undefined || isTerminal(fresh.status)) return { type: 'done' };
+      const fresh = await this.#liveJob(job.id);
+      if (fresh === undefined) return { type: 'done' };
       job = fresh;
     } else if (last?.status === 'submitting') {
       const error: ErrorRecord = {
@@ -174,8 +174,8 @@ export class JobRunner {
       await this.#runtime.bus.publish(started.event);
       const outcome = await this.#runStarted({ job, attempt: started.attempt, resolved, key, submitted: false }, cancel);
       if (outcome.type !== 'next-key') return outcome;
-      const fresh = await repo.getJob(job.id);
-      if (fresh === undefined || isTerminal(fresh.status)) return { type: 'done' };
+      const fresh = await this.#liveJob(job.id);
+      if (fresh === undefined) return { type: 'done' };
       job = fresh;
     }
   }
@@ -301,6 +301,12 @@ export class JobRunner {
       { targetIndex: nextIndex, attemptCount: 0 },
     );
     return { type: 'done' };
+  }
+
+  /** The job as it is now, after a key ran out; undefined when it is gone or already ended. */
+  async #liveJob(jobId: string): Promise<JobRecord | undefined> {
+    const job = await this.#runtime.repo.getJob(jobId);
+    return job === undefined || isTerminal(job.status) ? undefined : job;
   }
 
   async #fail(job: JobRecord, error: ErrorRecord): Promise<Outcome> {
