@@ -12,3 +12,4 @@ export * from './assets.ts';
 export * from './runner.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';
 export * from './sweep.ts';
+export * from './secrets.ts';

@@ -22,6 +22,7 @@ import { acquireHomeLock } from './home-lock.ts';
 import { KeyPool, keysFromEnv } from './keys.ts';
 import { Queues } from './queues.ts';
 import { checkRedis, createRedis } from './redis.ts';
+import { loadSecrets, type Secrets } from './secrets.ts';
 import { loadSettings, type Settings } from './settings.ts';
 
 export const defaultTenantId = 'ten_default';
@@ -36,6 +37,8 @@ export interface Runtime {
   redis: Redis;
   queues: Queues;
   bus: EventBus;
+  /** Sealing of secrets at rest and signing, from MEDIAGATE_SECRET or the home directory's secret file. */
+  secrets: Secrets;
   /** Fetches provider output URLs through the URL guard; refusals are ProviderErrors. */
   outputFetch: GuardedFetch;
   /** Fetches callers' URLs (`image_urls`) through the URL guard; refusals stay guard errors, for the caller to name the field. */
@@ -103,6 +106,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let settings = options.settings ?? loadSettings();
   const logger = options.logger ?? createLogger();
   await checkRedis(settings.redisUrl);
+  const secrets = loadSecrets({ secret: settings.secret, home: settings.home });
   const lock = settings.databaseUrl === undefined ? acquireHomeLock(settings.home, { command: options.command }) : undefined;
   const cleanup: (() => Promise<void> | void)[] = [];
   try {
@@ -131,6 +135,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       queues,
       outputFetch,
       inputFetch,
+      secrets,
       bus: new EventBus(redis, settings.redisUrl, settings.queuePrefix, (error) =>
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'live event not published'),
       ),

@@ -37,6 +37,8 @@ export interface Settings {
    * processes on one database share queues and installations on different ones never do.
    */
   queuePrefix: string;
+  /** MEDIAGATE_SECRET: master secret for sealed values and signed URLs; unset: generated under `home`. */
+  secret: string | undefined;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -74,5 +76,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     attemptTimeoutMs: timeout ? intFromEnv(env, 'MEDIAGATE_ATTEMPT_TIMEOUT_MS', 0, 1) : undefined,
     retryBaseMs: intFromEnv(env, 'MEDIAGATE_RETRY_BASE_MS', 1000, 0),
     queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || '',
+    secret: env.MEDIAGATE_SECRET || undefined,
   };
 }
