@@ -12,4 +12,6 @@ export * from './assets.ts';
 export * from './runner.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';
 export * from './sweep.ts';
+export * from './metrics.ts';
 export * from './secrets.ts';
+export * from './config/index.ts';
