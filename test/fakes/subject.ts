@@ -18,7 +18,10 @@ export type FakeFault =
   | 'content_policy'
   /** A success status with a body that is not what the API documents. */
   | 'malformed'
-  /** The request is accepted and never answered. */
+  /**
+   * The request is accepted and never answered. For async work the submit is answered (so an
+   * operation is stored) and the status polls are not: that is what cancel and timeout act on.
+   */
   | 'hang'
   /** The output URL answers as an expired one does (e.g. 403/404 from the CDN). */
   | 'expired_output';
@@ -49,6 +52,11 @@ export interface ConformanceCase {
   async: boolean;
   /** Mime of the verified output, e.g. image/png. */
   mime: string;
+  /**
+   * Faults that cannot happen on this case, with the reason (e.g. expired_output when the
+   * provider returns the media inline): the shared suite skips those scenarios for it.
+   */
+  notApplicable?: Partial<Record<FakeFault, string>>;
 }
 
 export interface ConformanceSubject {

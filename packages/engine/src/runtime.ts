@@ -9,6 +9,7 @@ import { LocalAssetStore, type AssetStore } from '@mediagate/storage';
 import {
   ProviderRegistry,
   asProviderError,
+  createCloudProviders,
   createGuardedFetch,
   createLocalProvider,
   createSimulatedProvider,
@@ -73,6 +74,8 @@ async function defaultProviders(settings: Settings): Promise<{ registry: Provide
     baseURL = simulated.url;
   }
   registry.add(createSimulatedProvider({ baseURL, ...(settings.attemptTimeoutMs ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}) }));
+  // Listed with their capabilities even without keys; a job on one without a key fails as `auth`.
+  for (const adapter of createCloudProviders({ baseURLs: settings.providerBaseUrls })) registry.add(adapter);
   return simulated ? { registry, simulated } : { registry };
 }
 

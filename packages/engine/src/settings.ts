@@ -30,6 +30,11 @@ export interface Settings {
   fetchAllow: string[];
   /** Overrides every adapter's per-attempt timeout when set. */
   attemptTimeoutMs: number | undefined;
+  /**
+   * Base URLs that replace cloud providers' real APIs, by provider id, from
+   * `MEDIAGATE_BASE_URL_<PROVIDER>` (a compatible deployment, a proxy, a test fake).
+   */
+  providerBaseUrls: Record<string, string>;
   /** Base of the exponential backoff between retries. */
   retryBaseMs: number;
   /**
@@ -49,6 +54,28 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min 
     throw new InputError(`${name}: "${raw}" is not a whole number ≥ ${min}`, { field: name });
   }
   return value;
+}
+
+const baseUrlPrefix = 'MEDIAGATE_BASE_URL_';
+
+/** `MEDIAGATE_BASE_URL_OPENAI=https://…` → `{ openai: 'https://…' }`; anything but an http(s) URL is refused. */
+function providerBaseUrlsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(baseUrlPrefix) || raw === undefined || raw === '') continue;
+    const provider = name.slice(baseUrlPrefix.length).toLowerCase().replace(/_/g, '-');
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || provider === '') {
+      throw new InputError(`${name}: "${raw}" is not an http(s) URL like https://api.example.com/v1`, { field: name });
+    }
+    result[provider] = raw.replace(/\/+$/, '');
+  }
+  return result;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -74,6 +101,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxUploadBytes: intFromEnv(env, 'MEDIAGATE_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1),
     fetchAllow: (env.MEDIAGATE_FETCH_ALLOW ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
     attemptTimeoutMs: timeout ? intFromEnv(env, 'MEDIAGATE_ATTEMPT_TIMEOUT_MS', 0, 1) : undefined,
+    providerBaseUrls: providerBaseUrlsFromEnv(env),
     retryBaseMs: intFromEnv(env, 'MEDIAGATE_RETRY_BASE_MS', 1000, 0),
     queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || '',
     secret: env.MEDIAGATE_SECRET || undefined,

@@ -4,3 +4,4 @@ export * from './retry-after.ts';
 export * from './classify.ts';
 export * from './request.ts';
 export * from './guard/guard.ts';
+export * from './require-key.ts';

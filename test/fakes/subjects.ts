@@ -1,0 +1,6 @@
+// Every cloud provider's conformance subject, run by conformance.test.ts through the same
+// scenarios. Adding a provider: one import and one entry here.
+import type { ConformanceSubject } from './subject.ts';
+
+export const subjects: ConformanceSubject[] = [
+];
