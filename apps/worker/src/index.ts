@@ -1,12 +1,17 @@
 // The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
 // attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
 import { Worker } from 'bullmq';
-import { createRedis, JobRunner, queueName, sweepScratch, type Runtime } from '@mediagate/engine';
+import { createRedis, engineMetrics, JobRunner, queueName, sweepScratch, type Runtime } from '@mediagate/engine';
+import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
+
+export { metricsPortFromEnv, serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 
 export interface WorkerFleet {
   runner: JobRunner;
   /** Provider ids this process consumes. */
   providers: string[];
+  /** Where this process serves its own /metrics, when `metricsPort` was given. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -15,6 +20,8 @@ export interface WorkerOptions {
   providers?: string[];
   /** Per-provider concurrency overrides. */
   concurrency?: Record<string, number>;
+  /** Serve this process's Prometheus metrics on this port (0: any free one); `mediagate worker` passes MEDIAGATE_METRICS_PORT. */
+  metricsPort?: number;
 }
 
 /** `MEDIAGATE_CONCURRENCY_<PROVIDER>` overrides an adapter's default concurrency. */
@@ -55,7 +62,10 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       if (entry !== undefined && entry.attemptsMade >= (entry.opts.attempts ?? 1)) {
         void runtime.repo
           .failJob(entry.data.jobId, { class: 'internal', message: `the worker could not run this job: ${error.message}` })
-          .then((failed) => runtime.bus.publish(failed?.event))
+          .then((failed) => {
+            if (failed !== undefined) engineMetrics(runtime).jobFailed(failed.job.kind, adapter.id);
+            return runtime.bus.publish(failed?.event);
+          })
           .catch((failure: unknown) => runtime.logger.error({ jobId: entry.data.jobId, err: String(failure) }, 'could not record the failure'));
       }
     });
@@ -63,14 +73,27 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const stopConsuming = async () => {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    await stopCancelFeed();
+  };
+  let metrics: MetricsServer | undefined;
+  if (options.metricsPort !== undefined) {
+    // A port already taken stops the start: a worker nobody can scrape is a silent one.
+    metrics = await serveWorkerMetrics(runtime, options.metricsPort).catch(async (error: unknown) => {
+      await stopConsuming();
+      throw error;
+    });
+  }
   runtime.logger.debug({ providers: adapters.map((a) => a.id) }, 'workers ready');
   return {
     runner,
     providers: adapters.map((adapter) => adapter.id),
+    metricsUrl: metrics?.url,
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
-      await stopCancelFeed();
+      await metrics?.close();
+      await stopConsuming();
     },
   };
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError, isTerminal, toErrorRecord } from '@mediagate/core';
 import type { AttemptRecord, JobEvent, JobRecord } from '@mediagate/db';
 import type { CallContext, JsonValue, ProviderKey, ProviderOutput, ProviderRequest, ResolvedTarget } from '@mediagate/providers';
+import { engineMetrics } from './metrics.ts';
 import { storeOutputs } from './outputs.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -114,6 +115,7 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
       attempt: { id: attempt.id, costUsd },
     });
     if (done === undefined) return await gone(runtime, resolved, null, key, attempt.id);
+    engineMetrics(runtime).jobSucceeded(job.kind, target, costUsd);
     await bus.publish(done.event);
     return { type: 'succeeded' };
   } catch (caught) {

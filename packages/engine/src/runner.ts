@@ -7,6 +7,7 @@ import type { AttemptRecord, JobEvent, JobPatch, JobRecord } from '@mediagate/db
 import type { ImageInput, JsonValue, ProviderKey, ResolvedTarget } from '@mediagate/providers';
 import { CancelRequested, cancelAtProvider, runAttempt } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
+import { engineMetrics } from './metrics.ts';
 import type { QueuePayload } from './queues.ts';
 import type { Runtime } from './runtime.ts';
 import { loadImages } from './submit.ts';
@@ -195,7 +196,9 @@ export class JobRunner {
         return this.#fail(job, record);
       }
       const request = toProviderRequest(job.request, resolved.target, images);
-      const result = await runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel });
+      const result = await engineMetrics(this.#runtime).timeAttempt(resolved.target, key?.id, () =>
+        runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel }),
+      );
       switch (result.type) {
         case 'succeeded':
         case 'canceled':
@@ -311,6 +314,7 @@ export class JobRunner {
 
   async #fail(job: JobRecord, error: ErrorRecord): Promise<Outcome> {
     const failed = await this.#runtime.repo.failJob(job.id, error);
+    if (failed !== undefined) engineMetrics(this.#runtime).jobFailed(job.kind, job.targets[job.targetIndex]?.provider ?? 'none');
     await this.#runtime.bus.publish(failed?.event);
     return { type: 'done' };
   }

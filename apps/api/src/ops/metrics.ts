@@ -1,7 +1,8 @@
 // Prometheus metrics of one API instance, each on its own Registry (several apps may share a
-// process in tests): job counts read from the database and queue depths read from BullMQ at scrape time.
+// process in tests): job counts read from the database and queue depths read from BullMQ at scrape
+// time, followed by the runtime's worker-side instruments (attempts, 429s, spend) when workers run here.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Runtime } from '@mediagate/engine';
+import { engineMetrics, type Runtime } from '@mediagate/engine';
 
 /** The BullMQ states that mean "not finished yet": how far behind a provider's workers are. */
 export const queueStates = ['waiting', 'prioritized', 'delayed', 'active'] as const;
@@ -66,7 +67,9 @@ export function createMetrics(runtime: Runtime, onError: (source: string, error:
   return {
     registry,
     async render() {
-      return { contentType: registry.contentType, text: await registry.metrics() };
+      // Two registries, no shared names: the exposition is their texts one after the other.
+      const [own, engine] = await Promise.all([registry.metrics(), engineMetrics(runtime).registry.metrics()]);
+      return { contentType: registry.contentType, text: `${own}${engine}` };
     },
   };
 }

@@ -100,6 +100,11 @@ describe('GET /metrics', () => {
     const after = await scrape();
     expect(jobsOf(after, succeeded)).toBe(jobsOf(before, succeeded) + 1);
     expect(jobsOf(after, {})).toBe(jobsOf(before, {}) + 1);
+    // The workers run in this process: their instruments are on the same page.
+    const attempts = (samples: Sample[]) =>
+      samples.find((sample) => sample.name === 'mediagate_attempt_duration_seconds_count' && sample.labels.provider === 'simulated' && sample.labels.outcome === 'succeeded')?.value ?? 0;
+    expect(attempts(after)).toBe(attempts(before) + 1);
+    expect(after.some((sample) => sample.name === 'mediagate_spend_usd_total' && sample.labels.model === 'image')).toBe(true);
   });
 
   it('reports the depth of every provider queue by state, following entries waiting in it', async () => {

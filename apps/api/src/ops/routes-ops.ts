@@ -23,7 +23,10 @@ const readyzDoc: OperationDoc = {
 
 const metricsDoc: OperationDoc = {
   summary: 'Prometheus metrics',
-  description: 'Jobs by status, kind and provider (mediagate_jobs), queue depth per provider queue and state (mediagate_queue_jobs), process metrics.',
+  description:
+    'Jobs by status, kind and provider (mediagate_jobs), queue depth per provider queue and state (mediagate_queue_jobs), process metrics; ' +
+    'with workers in this process also attempt latency (mediagate_attempt_duration_seconds), 429s per key id (mediagate_provider_rate_limited_total), ' +
+    'spend (mediagate_spend_usd_total) and finished jobs (mediagate_worker_jobs_finished_total).',
   tags: ['operations'],
   responses: { 200: { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': z.string() } } },
 };

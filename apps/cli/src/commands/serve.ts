@@ -2,7 +2,7 @@
 // They stop gracefully on SIGINT/SIGTERM: in-flight attempts finish or are picked up again.
 import { buildApi } from '@mediagate/api';
 import { createRuntime, type Runtime } from '@mediagate/engine';
-import { startWorkers } from '@mediagate/worker';
+import { metricsPortFromEnv, startWorkers } from '@mediagate/worker';
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -22,6 +22,8 @@ async function listen(runtime: Runtime) {
 }
 
 export async function serveCommand(mode: 'start' | 'api' | 'worker', options: { providers?: string }): Promise<number> {
+  // `api` and `start` serve /metrics on the API's port; a lone worker needs a port of its own.
+  const metricsPort = mode === 'worker' ? metricsPortFromEnv() : undefined;
   const runtime = await createRuntime({ command: mode });
   const closers: (() => Promise<unknown>)[] = [];
   try {
@@ -32,13 +34,19 @@ export async function serveCommand(mode: 'start' | 'api' | 'worker', options: { 
       url = served.url;
     }
     let consuming: string[] = [];
+    let metricsUrl: string | undefined;
     if (mode !== 'api') {
       const providers = options.providers?.split(',').map((id) => id.trim()).filter(Boolean);
-      const fleet = await startWorkers(runtime, providers ? { providers } : {});
+      const fleet = await startWorkers(runtime, { ...(providers ? { providers } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}) });
       closers.unshift(() => fleet.close());
       consuming = fleet.providers;
+      metricsUrl = fleet.metricsUrl;
     }
-    const parts = [url ? `api on ${url}` : undefined, consuming.length ? `workers for ${consuming.join(', ')}` : undefined].filter(Boolean);
+    const parts = [
+      url ? `api on ${url}` : undefined,
+      consuming.length ? `workers for ${consuming.join(', ')}` : undefined,
+      metricsUrl ? `metrics on ${metricsUrl}/metrics` : undefined,
+    ].filter(Boolean);
     runtime.logger.info({ url, providers: consuming }, `mediagate ${mode}: ${parts.join('; ')}`);
     process.stderr.write(`mediagate ${mode}: ${parts.join('; ')}\n`);
     const signal = await untilSignal();
