@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { AssetKind, Json, JobEventType, ProviderKeyRecord } from './repository.ts';
+import type { WebhookAttemptLogEntry, WebhookDeliveryStatus } from './webhook-types.ts';
 
 /**
  * jsonb whose driver value is taken as is. Both drivers already parse jsonb; drizzle's own
@@ -176,4 +177,61 @@ export const providerKeys = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index('provider_keys_provider_pool_idx').on(table.provider, table.pool)],
+);
+
+/**
+ * Each tenant's webhook endpoint and signing secret. The secret is stored sealed (AES-GCM under
+ * the master secret, see the engine's secrets.ts); after a rotation the previous one keeps
+ * signing beside it until `previousSecretExpiresAt`, so receivers can switch without a gap.
+ */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  tenantId: text('tenant_id').primaryKey(),
+  /** Where terminal job states are POSTed; null when only a secret exists (for per-job URLs). */
+  url: text('url'),
+  secretSealed: text('secret_sealed').notNull(),
+  secretCreatedAt: timestamp('secret_created_at', { withTimezone: true }).notNull().defaultNow(),
+  previousSecretSealed: text('previous_secret_sealed'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+  /** Set when the receiver answered 410 Gone: no new messages go to `url` until it is set again. */
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  disabledReason: text('disabled_reason'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The webhook outbox and delivery log: one row per message (a job reaching a terminal state),
+ * with every attempt in `attemptLog`. Rows are inserted by a trigger on jobs (migration
+ * 0001_webhooks) in the same transaction as the terminal write, so no message is lost to a crash.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    /** `msg_<job id>`: the webhook-id header, the same on every retry. */
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    jobId: text('job_id').notNull(),
+    /** job.succeeded, job.failed or job.canceled. */
+    eventType: text('event_type').notNull(),
+    url: text('url').notNull(),
+    status: text('status').$type<WebhookDeliveryStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    attemptLog: jsonb<WebhookAttemptLogEntry[]>('attempt_log').notNull().default(sql`'[]'::jsonb`),
+    /** The exact body sent, fixed at the first attempt so every retry carries the same bytes. */
+    payload: text('payload'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** When a delivery worker's queue took it; null means the relay has yet to enqueue it. */
+    enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('webhook_deliveries_tenant_id_id_idx').on(table.tenantId, table.id.desc()),
+    index('webhook_deliveries_job_id_idx').on(table.jobId),
+    // Only messages still to deliver: small, and what the relay scans.
+    index('webhook_deliveries_pending_idx').on(table.id).where(sql`${table.status} = 'pending'`),
+  ],
 );
