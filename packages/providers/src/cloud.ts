@@ -1,6 +1,8 @@
 // The registry of cloud provider adapters: one line per provider, each pointed at its real API
 // unless a base URL override (MEDIAGATE_BASE_URL_<PROVIDER>, a config file, a test fake) says otherwise.
 import type { ProviderAdapter } from './contract.ts';
+import { createOpenAIProvider } from './openai/provider.ts';
+import { createRunwayProvider } from './runway/runway-provider.ts';
 
 export interface CloudProviderOptions {
   /** Replacement API base URLs by provider id, e.g. `{ openai: 'http://127.0.0.1:4010/v1' }`. */
@@ -32,6 +34,8 @@ export type CloudAdapterFactory = (options: CloudAdapterOptions) => ProviderAdap
 
 /** One line per provider, keyed by its id (the provider part of "provider/model"). */
 const factories: Record<string, CloudAdapterFactory> = {
+  openai: createOpenAIProvider,
+  runway: createRunwayProvider,
 };
 
 /** Every cloud adapter. They need keys to work, but are always listed (with their capabilities). */
