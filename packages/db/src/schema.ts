@@ -235,3 +235,55 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_pending_idx').on(table.id).where(sql`${table.status} = 'pending'`),
   ],
 );
+
+/**
+ * Money held and spent per tenant and budget period (`day:2026-11-21`, `month:2026-11`). A
+ * reservation locks the tenant's rows, so parallel submits cannot together pass a limit.
+ */
+export const budgetCounters = pgTable(
+  'budget_counters',
+  {
+    tenantId: text('tenant_id').notNull(),
+    period: text('period').notNull(),
+    /** Estimates of jobs not yet ended. */
+    reservedUsd: doublePrecision('reserved_usd').notNull().default(0),
+    /** Actual costs of ended jobs. */
+    spentUsd: doublePrecision('spent_usd').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.period], name: 'budget_counters_pkey' })],
+);
+
+/** What one job holds against its tenant's budget periods until it ends and is settled. */
+export const budgetReservations = pgTable(
+  'budget_reservations',
+  {
+    jobId: text('job_id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    periods: text('periods').array().notNull(),
+    usd: doublePrecision('usd').notNull(),
+    /** Set once, when the job ended: the reservation left the counters and the actual cost entered them. */
+    actualUsd: doublePrecision('actual_usd'),
+    createdAt: createdAt(),
+    settledAt: timestamp('settled_at', { withTimezone: true }),
+  },
+  // Only reservations still open: what the sweep looks through for jobs that ended unsettled.
+  (table) => [index('budget_reservations_open_idx').on(table.createdAt).where(sql`${table.settledAt} is null`)],
+);
+
+/** Named request bundles a tenant made through /v1/presets (the config file's live beside them). */
+export const presets = pgTable(
+  'presets',
+  {
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    kind: text('kind').$type<JobKind>(),
+    /** A route name or "provider/model". */
+    model: text('model'),
+    params: jsonb<Record<string, Json>>('params').notNull().default(sql`'{}'::jsonb`),
+    description: text('description'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.name], name: 'presets_pkey' })],
+);
