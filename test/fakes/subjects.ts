@@ -2,7 +2,9 @@
 // scenarios. Adding a provider: one import and one entry here.
 import type { ConformanceSubject } from './subject.ts';
 import { subject as runway } from './runway/subject.ts';
+import { subject as google } from './google/subject.ts';
 
 export const subjects: ConformanceSubject[] = [
   runway,
+  google,
 ];

@@ -3,6 +3,7 @@
 import type { ProviderAdapter } from './contract.ts';
 import { createOpenAIProvider } from './openai/provider.ts';
 import { createRunwayProvider } from './runway/runway-provider.ts';
+import { createGoogleProvider } from './google/provider.ts';
 
 export interface CloudProviderOptions {
   /** Replacement API base URLs by provider id, e.g. `{ openai: 'http://127.0.0.1:4010/v1' }`. */
@@ -36,6 +37,7 @@ export type CloudAdapterFactory = (options: CloudAdapterOptions) => ProviderAdap
 const factories: Record<string, CloudAdapterFactory> = {
   openai: createOpenAIProvider,
   runway: createRunwayProvider,
+  google: createGoogleProvider,
 };
 
 /** Every cloud adapter. They need keys to work, but are always listed (with their capabilities). */
