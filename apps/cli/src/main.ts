@@ -2,8 +2,9 @@
 // 2 bad input (nothing was enqueued), 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@mediagate/core';
-import { HomeLockedError, RedisUnavailableError } from '@mediagate/engine';
+import { ConfigError, HomeLockedError, RedisUnavailableError } from '@mediagate/engine';
 import { ServerUnreachableError } from './client.ts';
+import { configCheckCommand } from './commands/config.ts';
 import { generateCommand } from './commands/generate.ts';
 import { jobsCancel, jobsList, jobsShow, providersCommand } from './commands/inspect.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -22,9 +23,16 @@ const program = new Command('mediagate')
   // Usage mistakes read like every other bad input: one `mediagate:` line on stderr.
   .configureOutput({
     outputError: (message, write) => write(`mediagate: ${message.replace(/^error: /, '').trimEnd()} (run with --help for usage)\n`),
+  })
+  // Accepted before or after any command; every command that opens the runtime reads it.
+  .option('--config <file>', 'mediagate.config.yaml to use (default: MEDIAGATE_CONFIG, else ./mediagate.config.yaml)')
+  .hook('preAction', (command) => {
+    const file = command.opts<{ config?: string }>().config;
+    if (file !== undefined) process.env.MEDIAGATE_CONFIG = file;
   });
 
 const serverOption = () => new Option('--server <url>', 'talk to a running Mediagate instead of this machine');
+const apiKeyOption = () => new Option('--api-key <key>', 'API key for the server (default: MEDIAGATE_API_KEY, then <MEDIAGATE_HOME>/api-key)');
 
 program
   .command('generate')
@@ -51,6 +59,7 @@ program
   .option('-o, --output <file>', 'where to save the result')
   .option('--json', 'print one JSON object instead of text')
   .addOption(serverOption())
+  .addOption(apiKeyOption())
   .action((kind: string, prompt: string, flags) => run(() => generateCommand(kind, prompt, flags)));
 
 program.command('start').description('run the API and workers in one process (port 7878, PORT)').action(() => run(() => serveCommand('start', {})));
@@ -69,16 +78,38 @@ jobs
   .option('--limit <n>', 'how many (default 20)')
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(apiKeyOption())
   .action((flags) => run(() => jobsList(flags)));
-jobs.command('show').argument('<id>').option('--json', 'print JSON').addOption(serverOption()).action((id: string, flags) => run(() => jobsShow(id, flags)));
-jobs.command('cancel').argument('<id>').option('--json', 'print JSON').addOption(serverOption()).action((id: string, flags) => run(() => jobsCancel(id, flags)));
+jobs
+  .command('show')
+  .argument('<id>')
+  .option('--json', 'print JSON')
+  .addOption(serverOption())
+  .addOption(apiKeyOption())
+  .action((id: string, flags) => run(() => jobsShow(id, flags)));
+jobs
+  .command('cancel')
+  .argument('<id>')
+  .option('--json', 'print JSON')
+  .addOption(serverOption())
+  .addOption(apiKeyOption())
+  .action((id: string, flags) => run(() => jobsCancel(id, flags)));
 
 program
   .command('providers')
   .description('configured providers with their capabilities and status')
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(apiKeyOption())
   .action((flags) => run(() => providersCommand(flags)));
+
+program
+  .command('config')
+  .description('the config file')
+  .command('check')
+  .description('validate the config (env references, providers, models, routes) and print a summary')
+  .option('--json', 'print JSON')
+  .action((flags: { json?: boolean }) => run(() => configCheckCommand(flags)));
 
 function fail(code: number, message: string): void {
   process.stderr.write(`mediagate: ${message}\n`);
@@ -91,7 +122,7 @@ try {
   if (error instanceof CommanderError) {
     // Help and version are not errors; usage mistakes are bad input.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof InputError) {
+  } else if (error instanceof InputError || error instanceof ConfigError) {
     fail(2, error.message);
   } else if (error instanceof RedisUnavailableError || error instanceof HomeLockedError || error instanceof ServerUnreachableError) {
     fail(1, error.message);

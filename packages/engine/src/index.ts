@@ -14,4 +14,6 @@ export { CancelRequested, type AttemptResult } from './attempt.ts';
 export * from './sweep.ts';
 export * from './metrics.ts';
 export * from './secrets.ts';
+export * from './views.ts';
 export * from './config/index.ts';
+export * from './limits/key-definitions.ts';

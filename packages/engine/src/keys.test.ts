@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KeyPool, keysFromEnv } from './keys.ts';
+import { KeyPool } from './keys.ts';
+import { keysFromEnv } from './limits/key-definitions.ts';
 
 describe('keysFromEnv', () => {
   it('reads named and bare keys, keeping secrets that contain : or =', () => {

@@ -18,34 +18,6 @@ export type KeyChoice =
   /** Every key is disabled. */
   | { type: 'exhausted'; reason: string };
 
-const keyId = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
-
-/**
- * Reads `MEDIAGATE_KEYS_<PROVIDER>="id=secret,id2=secret2"` for each provider id. An entry
- * without `=` (or whose part before it is not an id) is a bare secret, named key1, key2…:
- * secrets may contain `:` (fal's do) or `=` (base64 padding), so give those an id.
- */
-export function keysFromEnv(providerIds: readonly string[], env: NodeJS.ProcessEnv = process.env): Map<string, ProviderKey[]> {
-  const result = new Map<string, ProviderKey[]>();
-  for (const provider of providerIds) {
-    const raw = env[`MEDIAGATE_KEYS_${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
-    if (!raw) continue;
-    const keys = raw
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean)
-      .map((entry, index) => {
-        const equals = entry.indexOf('=');
-        const id = equals > 0 ? entry.slice(0, equals) : '';
-        const secret = entry.slice(equals + 1);
-        // Nothing but '=' after the first one is base64 padding of a bare secret, not id=secret.
-        return keyId.test(id) && /[^=]/.test(secret) ? { id, secret } : { id: `key${index + 1}`, secret: entry };
-      });
-    result.set(provider, keys);
-  }
-  return result;
-}
-
 export class KeyPool {
   readonly #states = new Map<string, KeyState[]>();
 

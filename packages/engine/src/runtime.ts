@@ -19,8 +19,10 @@ import {
   type SimulatedServer,
 } from '@mediagate/providers';
 import { EventBus } from './bus.ts';
+import { checkConfig, loadConfig, type MediagateConfig } from './config/index.ts';
 import { acquireHomeLock } from './home-lock.ts';
-import { KeyPool, keysFromEnv } from './keys.ts';
+import { KeyPool } from './keys.ts';
+import { keysFromEnv, staticKeys, type KeyDefinition } from './limits/key-definitions.ts';
 import { Queues } from './queues.ts';
 import { checkRedis, createRedis } from './redis.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
@@ -30,6 +32,10 @@ export const defaultTenantId = 'ten_default';
 
 export interface Runtime {
   settings: Settings;
+  /** mediagate.config.yaml as validated at start (the built-in defaults when there is none). */
+  config: MediagateConfig;
+  /** The config file read, or undefined when none exists. */
+  configFile: string | undefined;
   logger: Logger;
   repo: Repository;
   store: AssetStore;
@@ -58,16 +64,28 @@ export interface RuntimeOptions {
   providers?: ProviderRegistry;
   /** Replaces the keys read from MEDIAGATE_KEYS_<PROVIDER> (tests). */
   keys?: Map<string, ProviderKey[]>;
+  /** Replaces the config file (tests); otherwise --config / MEDIAGATE_CONFIG / ./mediagate.config.yaml. */
+  config?: MediagateConfig;
 }
 
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({ level, base: { pid: process.pid }, redact: { paths: ['*.secret', '*.authorization', '*.apiKey'], censor: '[redacted]' } }, pino.destination(2));
 }
 
-async function defaultProviders(settings: Settings): Promise<{ registry: ProviderRegistry; simulated?: SimulatedServer }> {
+/**
+ * Base URLs by provider: `providers.<id>.baseURL` from the config, overridden by
+ * MEDIAGATE_BASE_URL_<PROVIDER> (the environment is the deployment's last word over the file).
+ */
+export function providerBaseUrls(settings: Settings, config: MediagateConfig): Record<string, string> {
+  const fromConfig = Object.entries(config.providers).flatMap(([id, provider]) => (provider.baseURL ? [[id, provider.baseURL.replace(/\/+$/, '')]] : []));
+  return { ...Object.fromEntries(fromConfig), ...settings.providerBaseUrls };
+}
+
+async function defaultProviders(settings: Settings, config: MediagateConfig): Promise<{ registry: ProviderRegistry; simulated?: SimulatedServer }> {
   const registry = new ProviderRegistry([createLocalProvider()]);
+  const baseURLs = providerBaseUrls(settings, config);
   let simulated: SimulatedServer | undefined;
-  let baseURL = settings.simulatedUrl;
+  let baseURL = settings.simulatedUrl ?? baseURLs.simulated;
   if (baseURL === undefined) {
     // No simulated server configured: run one in this process so `simulated/*` always works.
     simulated = await startSimulatedServer();
@@ -75,7 +93,7 @@ async function defaultProviders(settings: Settings): Promise<{ registry: Provide
   }
   registry.add(createSimulatedProvider({ baseURL, ...(settings.attemptTimeoutMs ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}) }));
   // Listed with their capabilities even without keys; a job on one without a key fails as `auth`.
-  for (const adapter of createCloudProviders({ baseURLs: settings.providerBaseUrls })) registry.add(adapter);
+  for (const adapter of createCloudProviders({ baseURLs })) registry.add(adapter);
   return simulated ? { registry, simulated } : { registry };
 }
 
@@ -105,8 +123,16 @@ function createFetchers(settings: Settings, simulatedUrl: string | undefined): {
   }
 }
 
+function keysByProvider(definitions: KeyDefinition[]): Map<string, ProviderKey[]> {
+  const result = new Map<string, ProviderKey[]>();
+  for (const { provider, id, secret } of definitions) result.set(provider, [...(result.get(provider) ?? []), { id, secret }]);
+  return result;
+}
+
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let settings = options.settings ?? loadSettings();
+  // First, before anything opens: a bad config (or a missing ${VAR}) fails the start, naming it.
+  const { config, file: configFile } = options.config ? { config: options.config, file: undefined } : loadConfig();
   const logger = options.logger ?? createLogger();
   await checkRedis(settings.redisUrl);
   const secrets = loadSecrets({ secret: settings.secret, home: settings.home });
@@ -120,20 +146,24 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (settings.queuePrefix === '') settings = { ...settings, queuePrefix: `mediagate-${await repo.instanceId()}` };
     const { registry, simulated } = options.providers
       ? { registry: options.providers, simulated: undefined }
-      : await defaultProviders(settings);
+      : await defaultProviders(settings, config);
     if (simulated) cleanup.push(() => simulated.close());
-    const { outputFetch, inputFetch } = createFetchers(settings, simulated?.url ?? settings.simulatedUrl);
+    checkConfig(config, registry, configFile);
+    const keyDefinitions = staticKeys(config, options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id)));
+    const { outputFetch, inputFetch } = createFetchers(settings, simulated?.url ?? settings.simulatedUrl ?? config.providers.simulated?.baseURL);
     cleanup.push(() => Promise.all([outputFetch.close(), inputFetch.close()]).then(() => undefined));
     const redis = createRedis(settings.redisUrl, { pipelined: true });
     cleanup.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
     const queues = new Queues(redis, settings.queuePrefix);
     const runtime: Runtime = {
       settings,
+      config,
+      configFile,
       logger,
       repo,
       store: new LocalAssetStore(path.join(settings.home, 'assets')),
       providers: registry,
-      keys: new KeyPool(options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id))),
+      keys: new KeyPool(keysByProvider(keyDefinitions)),
       redis,
       queues,
       outputFetch,

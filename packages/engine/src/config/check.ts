@@ -31,8 +31,17 @@ function unknownProvider(at: string, provider: string, known: string[]): ConfigE
   );
 }
 
-/** Throws a ConfigError naming the first reference to something that does not exist. */
-export function checkConfig(config: MediagateConfig, registry: ProviderRegistry): void {
+/** Throws a ConfigError naming the first reference to something that does not exist (and the file, when given). */
+export function checkConfig(config: MediagateConfig, registry: ProviderRegistry, file?: string): void {
+  try {
+    checkReferences(config, registry);
+  } catch (error) {
+    if (error instanceof ConfigError && file !== undefined) throw new ConfigError(`${file}: ${error.message}`, error.configPath);
+    throw error;
+  }
+}
+
+function checkReferences(config: MediagateConfig, registry: ProviderRegistry): void {
   const providers = registry.list().map((adapter) => adapter.id);
   for (const provider of Object.keys(config.providers)) {
     if (!providers.includes(provider)) throw unknownProvider(`providers.${provider}`, provider, providers);
