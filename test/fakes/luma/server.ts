@@ -1,0 +1,129 @@
+// A fake of Luma's Dream Machine API under /dream-machine/v1: POST /generations (Ray video) and
+// /generations/image (Photon), GET /generations/{id} moving queued → dreaming → completed over
+// `generationMs`, DELETE /generations/{id}, Bearer keys, `{detail}` errors (400 for bad fields, 401
+// for a bad key), and output files that can be made to expire. Faults: 429 and 500 on create, a
+// create answer that is not a generation, a generation that fails moderation, a first status poll
+// left unanswered, an already-expired first output URL.
+import type { ServerResponse } from 'node:http';
+import type { FakeProvider, RecordedRequest } from '../subject.ts';
+import { FaultQueue, OutputFiles, hang, jpegImage, jsonBody, mp4Video, sendJson, startFakeServer } from '../fake-http.ts';
+import { lumaAspectRatios } from '../../../packages/providers/src/luma/luma-models.ts';
+
+export const lumaGoodKey = 'luma-good-key';
+export const lumaBadKey = 'luma-revoked-key';
+const prefix = '/dream-machine/v1';
+
+interface Generation {
+  id: string;
+  kind: 'image' | 'video';
+  createdAt: number;
+  request: Record<string, unknown>;
+  fault: 'content_policy' | 'expired_output' | undefined;
+  hangPolls: number;
+  output?: string;
+}
+
+const shortSides: Record<string, number> = { '540p': 540, '720p': 720, '1080p': 1080, '4k': 2160 };
+
+function size(aspectRatio: string, shortSide: number): { width: number; height: number } {
+  const [w = 16, h = 9] = aspectRatio.split(':').map(Number);
+  const even = (value: number) => Math.round(value / 2) * 2;
+  return w >= h ? { width: even((shortSide * w) / h), height: shortSide } : { width: shortSide, height: even((shortSide * h) / w) };
+}
+
+export async function startLumaFake(options: { generationMs?: number } = {}): Promise<FakeProvider> {
+  const generationMs = options.generationMs ?? 500;
+  const faults = new FaultQueue();
+  const generations = new Map<string, Generation>();
+  const address = { url: '' };
+  const files = new OutputFiles(() => address.url);
+  let next = 0;
+
+  function problem(kind: 'image' | 'video', body: Record<string, unknown>): string | undefined {
+    const models = kind === 'video' ? ['ray-2', 'ray-flash-2'] : ['photon-1', 'photon-flash-1'];
+    if (!models.includes(String(body.model))) return `model: must be one of ${models.join(', ')}`;
+    if (typeof body.prompt !== 'string' || body.prompt === '') return 'prompt: field required';
+    if (body.aspect_ratio !== undefined && !(lumaAspectRatios as readonly string[]).includes(String(body.aspect_ratio))) return 'aspect_ratio: invalid value';
+    if (kind === 'video') {
+      if (!['5s', '9s'].includes(String(body.duration))) return 'duration: must be 5s or 9s';
+      if (!(String(body.resolution) in shortSides)) return 'resolution: must be 540p, 720p, 1080p or 4k';
+    }
+    return undefined;
+  }
+
+  async function output(generation: Generation): Promise<string> {
+    const expired = generation.fault === 'expired_output';
+    if (generation.output && !expired) return generation.output;
+    const ratio = String(generation.request.aspect_ratio ?? '16:9');
+    let url: string;
+    if (generation.kind === 'image') {
+      const { width, height } = size(ratio, 768);
+      url = files.add(await jpegImage(width, height, next), 'image/jpeg', 'jpg', expired);
+    } else {
+      const { width, height } = size(ratio, shortSides[String(generation.request.resolution)] ?? 720);
+      const seconds = String(generation.request.duration) === '9s' ? 9 : 5;
+      url = files.add(await mp4Video(width, height, seconds, next), 'video/mp4', 'mp4', expired);
+    }
+    if (expired) generation.fault = undefined;
+    else generation.output = url;
+    return url;
+  }
+
+  async function view(generation: Generation): Promise<Record<string, unknown>> {
+    const base = { id: generation.id, generation_type: generation.kind, created_at: new Date(generation.createdAt).toISOString(), model: generation.request.model, request: generation.request };
+    const elapsed = (Date.now() - generation.createdAt) / generationMs;
+    if (elapsed < 0.25) return { ...base, state: 'queued', failure_reason: null, assets: null };
+    if (elapsed < 1) return { ...base, state: 'dreaming', failure_reason: null, assets: null };
+    if (generation.fault === 'content_policy') return { ...base, state: 'failed', failure_reason: 'Prompt failed moderation: the request was flagged as inappropriate', assets: null };
+    const url = await output(generation);
+    return { ...base, state: 'completed', failure_reason: null, assets: generation.kind === 'image' ? { image: url } : { video: url } };
+  }
+
+  async function handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
+    if (files.serve(request.path, response)) return;
+    if (request.headers.authorization !== `Bearer ${lumaGoodKey}`) return sendJson(response, 401, { detail: 'Invalid API key provided' });
+    const path = (request.path.split('?')[0] ?? '').slice(prefix.length);
+    if (!request.path.startsWith(prefix)) return sendJson(response, 404, { detail: 'Not Found' });
+    if (request.method === 'POST' && (path === '/generations' || path === '/generations/image')) {
+      const kind = path === '/generations' ? 'video' : 'image';
+      const body = jsonBody(request);
+      const invalid = body ? problem(kind, body) : 'body: a JSON object is required';
+      if (invalid || !body) return sendJson(response, 400, { detail: invalid });
+      const fault = faults.take();
+      if (fault === 'rate_limit') return sendJson(response, 429, { detail: 'Too many requests, please slow down' }, { 'retry-after': '1' });
+      if (fault === 'server_error') return sendJson(response, 500, { detail: 'Internal Server Error' });
+      if (fault === 'malformed') return sendJson(response, 201, { ok: true });
+      const id = `0b1c2d3e-0000-4000-8000-${String(++next).padStart(12, '0')}`;
+      const generation: Generation = {
+        id,
+        kind,
+        createdAt: Date.now(),
+        request: body,
+        fault: fault === 'content_policy' || fault === 'expired_output' ? fault : undefined,
+        hangPolls: fault === 'hang' ? 1 : 0,
+      };
+      generations.set(id, generation);
+      return sendJson(response, 201, await view(generation));
+    }
+    const match = /^\/generations\/([\w-]+)$/.exec(path);
+    const generation = match?.[1] ? generations.get(match[1]) : undefined;
+    if (match && !generation) return sendJson(response, 404, { detail: 'Generation not found' });
+    if (generation && request.method === 'GET') {
+      if (generation.hangPolls > 0) {
+        generation.hangPolls--;
+        return hang(response);
+      }
+      return sendJson(response, 200, await view(generation));
+    }
+    if (generation && request.method === 'DELETE') {
+      generations.delete(generation.id);
+      response.writeHead(204).end();
+      return;
+    }
+    sendJson(response, 404, { detail: 'Not Found' });
+  }
+
+  const started = await startFakeServer(handle);
+  address.url = started.url;
+  return { url: started.url, requests: started.requests, fail: (fault, times) => faults.fail(fault, times), close: () => started.close() };
+}
