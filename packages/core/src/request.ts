@@ -65,6 +65,10 @@ export const generationParamsSchema = z
     quality: z.enum(['auto', 'low', 'medium', 'high', 'standard', 'hd']).optional(),
     /** How speech should sound (tone, accent, pacing) for models that take voice direction. */
     instructions: storableText().min(1).max(4096).optional(),
+    /** Rendering quality where a model offers a choice (OpenAI: auto|low|medium|high, DALL·E 3: standard|hd). */
+    quality: z.enum(['auto', 'low', 'medium', 'high', 'standard', 'hd']).optional(),
+    /** How speech should sound (tone, accent, pacing) for models that take voice direction. */
+    instructions: storableText().min(1).max(4096).optional(),
     /** Text spoken over a video (local/motion) as its narration track. */
     narration: storableText().min(1).max(20000).optional(),
     theme: z.enum(cardThemes).optional(),
