@@ -1,7 +1,7 @@
 // The registry of cloud provider adapters: one line per provider, each pointed at its real API
 // unless a base URL override (MEDIAGATE_BASE_URL_<PROVIDER>, a config file, a test fake) says otherwise.
 import type { ProviderAdapter } from './contract.ts';
-import { createLumaProvider } from './luma/luma/luma-provider.ts';
+import { createLumaProvider } from './luma/luma-provider.ts';
 import { createOpenAIProvider } from './openai/provider.ts';
 import { createRunwayProvider } from './runway/runway-provider.ts';
 import { createGoogleProvider } from './google/provider.ts';
