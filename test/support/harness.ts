@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { isTerminal, type GenerationRequestInput } from '@mediagate/core';
 import type { JobEvent, JobRecord } from '@mediagate/db';
-import { createRuntime, defaultTenantId, loadSettings, submitJob, type Runtime, type Settings } from '@mediagate/engine';
+import { createRuntime, defaultTenantId, loadSettings, obliterateWebhookQueue, submitJob, type Runtime, type Settings } from '@mediagate/engine';
 import {
   ProviderRegistry,
   createLocalProvider,
@@ -93,6 +93,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async close() {
       await fleet?.close();
       await runtime.queues.obliterate(providers.list().map((adapter) => adapter.id)).catch(() => undefined);
+      await obliterateWebhookQueue(runtime).catch(() => undefined);
       await runtime.close();
       await simulated.close();
       await database?.drop();

@@ -10,6 +10,7 @@ import { registerEstimateRoutes } from './routes-estimate.ts';
 import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 import { registerUploadRoutes } from './routes-uploads.ts';
+import { registerWebhookRoutes } from './routes-webhooks.ts';
 import { installOpenApi } from './openapi/routes-openapi.ts';
 import { registerOpsRoutes } from './ops/routes-ops.ts';
 import { registerAdminRoutes } from './admin/routes-admin.ts';
@@ -51,6 +52,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerEstimateRoutes(app, runtime);
   registerAssetRoutes(app, runtime);
   registerUploadRoutes(app, runtime, { maxUploadBytes });
+  registerWebhookRoutes(app, runtime);
   registerOpenAiRoutes(app, runtime);
   registerAdminRoutes(app, runtime, { adminKey: options.adminKey });
   await app.ready();

@@ -1,7 +1,7 @@
 // The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
 // attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
 import { Worker } from 'bullmq';
-import { createRedis, engineMetrics, JobRunner, queueName, sweepScratch, type Runtime } from '@mediagate/engine';
+import { createRedis, engineMetrics, JobRunner, queueName, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
 import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 
 export { metricsPortFromEnv, serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
@@ -73,8 +73,11 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  // Every worker process also delivers webhooks (and relays them from the database outbox).
+  const webhooks = await startWebhookDelivery(runtime);
   const stopConsuming = async () => {
     await Promise.all(workers.map((worker) => worker.close()));
+    await webhooks.close();
     await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
     await stopCancelFeed();
   };

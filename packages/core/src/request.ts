@@ -30,6 +30,16 @@ const imageUrl = z
   .max(2048)
   .refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
 
+/**
+ * Where a webhook goes: an http(s) URL of at most 2048 characters that can be stored. Whether its
+ * host may be reached is the URL guard's call (at submit for what the URL alone shows, at delivery
+ * for what its name resolves to).
+ */
+export const webhookUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'an http or https URL, e.g. https://example.com/hooks/mediagate' })
+  .max(2048, 'at most 2048 characters')
+  .refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
+
 /** Aspect ratio as "W:H" with small positive integers, e.g. 16:9. */
 export const aspectRatioSchema = z
   .string()
@@ -101,6 +111,11 @@ export const generationRequestSchema = z
       .record(storableText().max(100), storableText().max(1000))
       .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
       .optional(),
+    /**
+     * Where to POST the job's terminal state (signed per Standard Webhooks with the tenant's
+     * secret), instead of the tenant's webhook endpoint.
+     */
+    webhook_url: webhookUrlSchema.optional(),
   })
   .strict();
 export type GenerationRequestInput = z.input<typeof generationRequestSchema>;

@@ -11,6 +11,7 @@ import { Batcher } from './batcher.ts';
 import { deleteJobRows, jobListConditions } from './job-queries.ts';
 import * as statements from './job-statements.ts';
 import { execute } from './prepared.ts';
+import { DrizzleWebhookRepository } from './webhooks.ts';
 import type {
   AssetRecord,
   AttemptRecord,
@@ -82,6 +83,7 @@ type CompleteInput = { jobId: string; result: Parameters<Repository['completeJob
 export class DrizzleRepository implements Repository {
   readonly #db: MediagateDatabase;
   readonly #close: () => Promise<void>;
+  readonly webhooks: DrizzleWebhookRepository;
   // Concurrent creates, claims and completions go out as one statement each (group commit).
   readonly #creates: Batcher<NewJob, JobWithEvent | undefined>;
   readonly #claims: Batcher<ClaimInput, ClaimResult | undefined>;
@@ -91,6 +93,7 @@ export class DrizzleRepository implements Repository {
   constructor(db: MediagateDatabase, close: () => Promise<void>, options: { parallel?: number } = {}) {
     this.#db = db;
     this.#close = close;
+    this.webhooks = new DrizzleWebhookRepository(db);
     const batching = { parallel: options.parallel ?? 1 };
     this.#creates = new Batcher((inputs) => this.#createJobs(inputs), (input) => this.#createJob(input), batching);
     this.#claims = new Batcher((inputs) => this.#claimJobs(inputs), (input) => this.#claimJob(input), batching);

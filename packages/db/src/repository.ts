@@ -2,6 +2,7 @@
 // Drizzle schema: embedded PGlite (all-in-one) and PostgreSQL (fleet). One conformance suite
 // runs against both.
 import type { AttemptStatus, ErrorRecord, GenerationRequest, JobKind, JobStatus, Target } from '@mediagate/core';
+import type { WebhookRepository } from './webhook-types.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -288,6 +289,9 @@ export interface Repository {
    * its current target's): what /metrics reports. Only combinations that have jobs are listed.
    */
   countJobsByGroup(): Promise<JobGroupCount[]>;
+
+  /** Webhook endpoints, signing secrets and the delivery log (webhooks.ts). */
+  readonly webhooks: WebhookRepository;
 
   close(): Promise<void>;
 }

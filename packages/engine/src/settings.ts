@@ -2,6 +2,7 @@
 // Everything that varies between all-in-one and fleet deployments is here.
 import path from 'node:path';
 import { InputError } from '@mediagate/core';
+import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
 
 export interface Settings {
   redisUrl: string;
@@ -44,6 +45,8 @@ export interface Settings {
   queuePrefix: string;
   /** MEDIAGATE_SECRET: master secret for sealed values and signed URLs; unset: generated under `home`. */
   secret: string | undefined;
+  /** Webhook delivery: retry schedule, attempt timeout, relay interval (MEDIAGATE_WEBHOOK_*). */
+  webhooks: WebhookSettings;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -105,5 +108,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     retryBaseMs: intFromEnv(env, 'MEDIAGATE_RETRY_BASE_MS', 1000, 0),
     queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || '',
     secret: env.MEDIAGATE_SECRET || undefined,
+    webhooks: loadWebhookSettings(env),
   };
 }

@@ -14,6 +14,7 @@ import { validateAgainstCapabilities, type CostEstimate, type ImageInput } from 
 import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
 import type { Runtime } from './runtime.ts';
 import { resolveTargets, toProviderRequest } from './targets.ts';
+import { checkJobWebhookUrl } from './webhooks/endpoints.ts';
 
 export interface JobPlan {
   request: GenerationRequest;
@@ -56,6 +57,7 @@ async function prepareJob(
     throw new InputError(`image_urls: at most ${maxImages} reference images in all, counting image_asset_ids`, { field: 'image_urls' });
   }
   const targets = resolveTargets(request, runtime.providers);
+  if (request.webhook_url !== undefined) await checkJobWebhookUrl(runtime, tenantId, request.webhook_url);
   const storedImages = images ?? (await loadImages(runtime, tenantId, request.image_asset_ids ?? []));
   const fetched = urls.length > 0 ? await fetchImageUrls(runtime, urls) : undefined;
   try {
