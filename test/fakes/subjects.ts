@@ -1,12 +1,14 @@
 // Every cloud provider's conformance subject, run by conformance.test.ts through the same
 // scenarios. Adding a provider: one import and one entry here.
 import type { ConformanceSubject } from './subject.ts';
+import { subject as fal } from './fal/subject.ts';
 import { subject as luma } from './luma/subject.ts';
 import { subject as openai } from './openai/subject.ts';
 import { subject as runway } from './runway/subject.ts';
 import { subject as google } from './google/subject.ts';
 
 export const subjects: ConformanceSubject[] = [
+  fal,
   luma,
   openai,
   runway,
