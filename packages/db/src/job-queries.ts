@@ -6,7 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { JobListFilter } from './repository.ts';
 import * as schema from './schema.ts';
 
-const { assets, attempts, jobEvents, jobs } = schema;
+const { assets, attempts, jobEvents, jobs, webhookDeliveries } = schema;
 
 type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -44,6 +44,9 @@ export async function deleteJobRows(db: Database, jobId: string, tenantId: strin
     await tx.delete(attempts).where(eq(attempts.jobId, jobId));
     await tx.delete(jobEvents).where(eq(jobEvents.jobId, jobId));
     await tx.delete(jobs).where(eq(jobs.id, jobId));
+    // The delivery log keeps that a message was (or was not) sent, not the job's data; a message
+    // not yet delivered ends failed, with nothing left to send.
+    await tx.update(webhookDeliveries).set({ payload: null }).where(eq(webhookDeliveries.jobId, jobId));
     const keys = [...new Set(removed.map((row) => row.storageKey))];
     if (keys.length === 0) return { unreferencedKeys: [] };
     const still = await tx.selectDistinct({ storageKey: assets.storageKey }).from(assets).where(inArray(assets.storageKey, keys));
