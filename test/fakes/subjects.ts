@@ -5,6 +5,8 @@ import { subject as fal } from './fal/subject.ts';
 import { subject as luma } from './luma/subject.ts';
 import { subject as openai } from './openai/subject.ts';
 import { subject as runway } from './runway/subject.ts';
+import { subject as bfl } from './bfl/subject.ts';
+import { subject as stability } from './stability/subject.ts';
 import { subject as google } from './google/subject.ts';
 
 export const subjects: ConformanceSubject[] = [
@@ -12,5 +14,7 @@ export const subjects: ConformanceSubject[] = [
   luma,
   openai,
   runway,
+  bfl,
+  stability,
   google,
 ];

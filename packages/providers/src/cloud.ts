@@ -5,6 +5,8 @@ import { createFalProvider } from './fal/fal-provider.ts';
 import { createLumaProvider } from './luma/luma-provider.ts';
 import { createOpenAIProvider } from './openai/provider.ts';
 import { createRunwayProvider } from './runway/runway-provider.ts';
+import { createBflProvider } from './bfl/provider.ts';
+import { createStabilityProvider } from './stability/provider.ts';
 import { createGoogleProvider } from './google/provider.ts';
 
 export interface CloudProviderOptions {
@@ -41,6 +43,8 @@ const factories: Record<string, CloudAdapterFactory> = {
   luma: createLumaProvider,
   openai: createOpenAIProvider,
   runway: createRunwayProvider,
+  bfl: createBflProvider,
+  stability: createStabilityProvider,
   google: createGoogleProvider,
 };
 
