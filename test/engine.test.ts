@@ -294,7 +294,7 @@ describe('keys', () => {
       for (const job of [first, second]) expect((await keyed.waitFor(job.id)).status).toBe('succeeded');
       const attempts = [...(await keyed.runtime.repo.listAttempts(first.id)), ...(await keyed.runtime.repo.listAttempts(second.id))];
       expect(attempts.filter((attempt) => attempt.status === 'succeeded').every((attempt) => attempt.keyId === 'good')).toBe(true);
-      expect(keyed.runtime.keys.describe('simulated')).toEqual([
+      expect(await keyed.runtime.keys.describe('simulated')).toMatchObject([
         { id: 'revoked', status: 'error' },
         { id: 'good', status: 'active' },
       ]);

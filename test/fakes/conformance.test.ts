@@ -192,7 +192,7 @@ describe.each(subjects.map((subject) => [subject.provider, subject] as const))('
       [subject.badKey.id, 'auth'],
       [subject.key.id, null],
     ]);
-    expect(rotation.runtime.keys.describe(subject.provider)).toEqual([
+    expect(await rotation.runtime.keys.describe(subject.provider)).toMatchObject([
       { id: subject.badKey.id, status: 'error' },
       { id: subject.key.id, status: 'active' },
     ]);

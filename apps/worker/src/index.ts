@@ -45,10 +45,13 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   const stopCancelFeed = await runtime.bus.onCancel((jobId) => runner.cancelRunning(jobId));
   const adapters = runtime.providers.list().filter((adapter) => options.providers?.includes(adapter.id) ?? true);
   const connections: ReturnType<typeof createRedis>[] = [];
-  const workers = adapters.map((adapter) => {
+  // One queue per provider and key pool: `default` (jobs that name no pool) and every pool with keys.
+  await runtime.keys.refresh(true);
+  const queues = adapters.flatMap((adapter) => [...new Set(['default', ...runtime.keys.pools(adapter.id)])].map((pool) => ({ adapter, pool })));
+  const workers = queues.map(({ adapter, pool }) => {
     const connection = createRedis(runtime.settings.redisUrl);
     connections.push(connection);
-    const worker = new Worker(queueName(runtime.settings.queuePrefix, adapter.id), (entry, token) => runner.process(entry, token), {
+    const worker = new Worker(queueName(runtime.settings.queuePrefix, adapter.id, pool), (entry, token) => runner.process(entry, token), {
       connection,
       concurrency: concurrencyFor(runtime, adapter.id, adapter.defaultConcurrency, options.concurrency),
       lockDuration: runtime.settings.lockMs,

@@ -107,6 +107,8 @@ export const generationRequestSchema = z
     image_urls: z.array(imageUrl).max(16).optional(),
     /** 1 runs first, 100 last; 50 when absent. */
     priority: z.number().int().min(1).max(100).optional(),
+    /** The provider's key pool to use (a style with its own keys); `default` when absent. */
+    pool: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'a pool name: letters, digits, _ . - starting with a letter').optional(),
     metadata: z
       .record(storableText().max(100), storableText().max(1000))
       .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')

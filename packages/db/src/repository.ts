@@ -95,6 +95,7 @@ export const jobEventTypes = [
   'retrying', // an attempt failed and will be retried after a delay
   'fallback', // moving to the next target
   'rate_limited',
+  'key_error', // a provider refused a key (401/403): it is out of use for every worker
   'cancel_requested',
   'succeeded',
   'failed',

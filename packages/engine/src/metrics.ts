@@ -54,6 +54,18 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly #keyErrors = new Counter({
+    name: 'mediagate_provider_key_errors_total',
+    help: 'Provider keys taken out of use after a 401/403, by provider and key id.',
+    labelNames: ['provider', 'key_id'],
+    registers: [this.registry],
+  });
+
+  /** A provider refused a key (401/403); it is now `error` for the whole fleet. */
+  keyRejected(provider: string, keyId: string): void {
+    this.#keyErrors.inc({ provider, key_id: keyId });
+  }
+
   /** Runs one attempt and records its duration and outcome (and a 429 against its key). */
   async timeAttempt<T extends EndedAttempt>(target: MetricsTarget, keyId: string | undefined, run: () => Promise<T>): Promise<T> {
     const started = performance.now();

@@ -1,4 +1,4 @@
-// One BullMQ queue per provider (and, later, key pool). The queue carries only ids; the job's
+// One BullMQ queue per provider and key pool. The queue carries only ids; the job's
 // truth lives in the database, so a stale or duplicated queue entry is harmless.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,6 +10,8 @@ export interface QueuePayload {
   /** That target, so a worker can claim the job and start its attempt in one write. */
   provider?: string;
   model?: string;
+  /** The provider's key pool the job uses (its queue's); `default` when absent. */
+  pool?: string;
 }
 
 export function queueName(prefix: string, provider: string, pool = 'default'): string {
@@ -35,8 +37,8 @@ export class Queues {
     return this.#prefix;
   }
 
-  queue(provider: string): Queue<QueuePayload> {
-    const name = queueName(this.#prefix, provider);
+  queue(provider: string, pool = 'default'): Queue<QueuePayload> {
+    const name = queueName(this.#prefix, provider, pool);
     let queue = this.#queues.get(name);
     if (queue === undefined) {
       queue = new Queue<QueuePayload>(name, { connection: this.#connection });
@@ -46,7 +48,7 @@ export class Queues {
   }
 
   async enqueue(provider: string, payload: QueuePayload, options: { priority?: number; delayMs?: number } = {}): Promise<void> {
-    await this.queue(provider).add('generate', payload, {
+    await this.queue(provider, payload.pool).add('generate', payload, {
       jobId: queueJobId(payload.jobId, payload.targetIndex),
       // The database keeps the record; finished queue entries would only fill Redis.
       removeOnComplete: true,
@@ -62,14 +64,15 @@ export class Queues {
   }
 
   /** Removes a waiting or delayed entry; a running one is left to the worker's cancel. */
-  async remove(provider: string, jobId: string, targetIndex: number): Promise<boolean> {
-    const removed = await this.queue(provider).remove(queueJobId(jobId, targetIndex));
+  async remove(provider: string, jobId: string, targetIndex: number, pool = 'default'): Promise<boolean> {
+    const removed = await this.queue(provider, pool).remove(queueJobId(jobId, targetIndex));
     return removed === 1;
   }
 
   /** Deletes every queue of this prefix with all its entries (tests and benchmarks clean up with it). */
   async obliterate(providers: readonly string[]): Promise<void> {
-    await Promise.all(providers.map((provider) => this.queue(provider).obliterate({ force: true })));
+    const opened = [...this.#queues.values()].filter((queue) => providers.some((provider) => queue.name.startsWith(`${this.#prefix}.${provider}.`)));
+    await Promise.all([...new Set([...providers.map((provider) => this.queue(provider)), ...opened])].map((queue) => queue.obliterate({ force: true })));
   }
 
   async close(): Promise<void> {

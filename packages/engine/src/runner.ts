@@ -13,6 +13,14 @@ import type { Runtime } from './runtime.ts';
 import { loadImages } from './submit.ts';
 import { toProviderRequest } from './targets.ts';
 
+/** Whether an attempt says something about its key's health: provider failures do, the caller's or ours do not. */
+function attemptHealth(result: { type: string; error?: unknown }): boolean | undefined {
+  if (result.type === 'succeeded') return true;
+  if (result.type !== 'failed' || !(result.error instanceof ProviderError)) return undefined;
+  const errorClass = result.error.errorClass;
+  return errorClass === 'rate_limited' || errorClass === 'invalid_input' || errorClass === 'content_policy' ? undefined : false;
+}
+
 /** What to do with the queue entry after an attempt. */
 export type Outcome = { type: 'done' } | { type: 'delay'; ms: number } | { type: 'next-key' };
 
@@ -69,7 +77,9 @@ export class JobRunner {
   }
 
   async #run(payload: QueuePayload, enqueuedAt: number, cancel: AbortSignal): Promise<Outcome> {
-    const claimed = await this.#claim(payload);
+    const claimed = await this.#claim(payload, cancel);
+    // No key of the pool has capacity soon: back to the queue until the earliest slot, unclaimed.
+    if (claimed !== undefined && 'waitUntil' in claimed) return { type: 'delay', ms: Math.max(minRateLimitWaitMs, claimed.waitUntil - Date.now()) };
     if (claimed !== undefined && 'attempt' in claimed) {
       const outcome = await this.#runStarted(claimed, cancel);
       if (outcome.type !== 'next-key') return outcome;
@@ -96,26 +106,27 @@ export class JobRunner {
    * The common case in one write: a queued job on this entry's target becomes running with its
    * first attempt. Anything else (a resumed, retried or finished job) comes back as the job.
    */
-  async #claim(payload: QueuePayload): Promise<Started | { job: JobRecord } | undefined> {
+  async #claim(payload: QueuePayload, cancel: AbortSignal): Promise<Started | { job: JobRecord } | { waitUntil: number } | undefined> {
     const { provider, model } = payload;
     if (provider === undefined || model === undefined) return undefined;
     const { keys, providers, repo, bus } = this.#runtime;
     const adapter = providers.get(provider);
     const spec = adapter?.models.find((candidate) => candidate.id === model);
     if (adapter === undefined || spec === undefined) return undefined;
-    const choice = keys.choose(provider);
+    // Taken fleet-wide before the claim (waiting for a slot when needed), so a burst of claims
+    // spreads over the keys instead of piling onto the first.
+    const choice = await keys.acquire(provider, keys.poolFor(provider, payload.pool), { signal: cancel });
+    if (choice.type === 'wait') return { waitUntil: choice.at };
     if (choice.type !== 'key' && choice.type !== 'none') return undefined;
     const key = choice.type === 'key' ? choice.key : undefined;
-    // Taken now, so a burst of claims spreads over the keys instead of piling onto the first.
-    if (key) keys.acquire(provider, key.id);
     const claim = await repo
       .claimJob({ attemptId: newId('att'), jobId: payload.jobId, targetIndex: payload.targetIndex, provider, model, keyId: key?.id ?? null })
-      .catch((error: unknown) => {
-        if (key) keys.release(provider, key.id);
+      .catch(async (error: unknown) => {
+        if (key) await keys.release(provider, key, { unused: true });
         throw error;
       });
     if (claim?.attempt === undefined) {
-      if (key) keys.release(provider, key.id);
+      if (key) await keys.release(provider, key, { unused: true });
       if (claim === undefined) return undefined;
       // Still "queued" means the row came from the statement's snapshot while another claim
       // held it: read it again now that the other one committed.
@@ -134,8 +145,7 @@ export class JobRunner {
     const last = job.status === 'queued' ? undefined : (await repo.listAttempts(job.id)).at(-1);
     if (last?.status === 'pending' && last.provider === target.provider && last.model === target.model) {
       // The provider holds the work (a worker died, or polling failed): poll the stored handle.
-      const key = last.keyId === null ? undefined : keys.find(target.provider, last.keyId);
-      if (key) keys.acquire(target.provider, key.id);
+      const key = last.keyId === null ? undefined : await keys.hold(target.provider, last.keyId);
       const outcome = await this.#runStarted({ job, attempt: last, resolved, key, submitted: true }, cancel);
       if (outcome.type !== 'next-key') return outcome;
       const fresh = await this.#liveJob(job.id);
@@ -152,7 +162,7 @@ export class JobRunner {
     }
 
     for (;;) {
-      const choice = keys.choose(target.provider);
+      const choice = await keys.acquire(target.provider, keys.poolFor(target.provider, job.request.pool), { signal: cancel });
       if (choice.type === 'wait') {
         await this.#event(job.id, 'rate_limited', { provider: target.provider, retryAtMs: choice.at });
         return { type: 'delay', ms: Math.max(minRateLimitWaitMs, choice.at - Date.now()) };
@@ -161,15 +171,14 @@ export class JobRunner {
         return this.#next(job, new ProviderError('auth', `every ${target.provider} key is disabled: ${choice.reason}`));
       }
       const key = choice.type === 'key' ? choice.key : undefined;
-      if (key) keys.acquire(target.provider, key.id);
       const started = await repo
         .startAttempt({ id: newId('att'), jobId: job.id, provider: target.provider, model: target.model, keyId: key?.id ?? null })
-        .catch((error: unknown) => {
-          if (key) keys.release(target.provider, key.id);
+        .catch(async (error: unknown) => {
+          if (key) await keys.release(target.provider, key, { unused: true });
           throw error;
         });
       if (started === undefined) {
-        if (key) keys.release(target.provider, key.id);
+        if (key) await keys.release(target.provider, key, { unused: true });
         return { type: 'done' };
       }
       await this.#runtime.bus.publish(started.event);
@@ -196,9 +205,12 @@ export class JobRunner {
         return this.#fail(job, record);
       }
       const request = toProviderRequest(job.request, resolved.target, images);
+      const sentAt = performance.now();
       const result = await engineMetrics(this.#runtime).timeAttempt(resolved.target, key?.id, () =>
         runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel }),
       );
+      const healthy = attemptHealth(result);
+      if (healthy !== undefined) await this.#runtime.keys.recordOutcome(provider, key?.id, { ok: healthy, latencyMs: performance.now() - sentAt });
       switch (result.type) {
         case 'succeeded':
         case 'canceled':
@@ -218,7 +230,7 @@ export class JobRunner {
           return result satisfies never;
       }
     } finally {
-      if (key) this.#runtime.keys.release(provider, key.id);
+      if (key) await this.#runtime.keys.release(provider, key);
     }
   }
 
@@ -249,25 +261,30 @@ export class JobRunner {
     const { keys, settings, repo } = this.#runtime;
     const target = job.targets[job.targetIndex];
     const provider = target?.provider ?? 'unknown';
+    const pool = keys.poolFor(provider, job.request.pool);
     if (error.errorClass === 'rate_limited') {
       // Not a failed attempt: cool this key down and go on with another, or wait for it.
       const limited = (await repo.listAttempts(job.id)).filter((attempt) => attempt.status === 'rate_limited').length;
       if (limited >= maxRateLimited) return this.#next(job, error);
       const backoff = backoffDelay(limited, { baseMs: Math.max(settings.retryBaseMs, minRateLimitWaitMs), maxMs: maxRetryDelayMs });
       const waitMs = Math.max(minRateLimitWaitMs, error.retryAfterMs ?? backoff);
-      if (key) keys.coolDown(provider, key.id, Date.now() + waitMs);
+      // Fleet-wide: no process sends on this key before Retry-After.
+      if (key) await keys.coolDown(provider, key.id, waitMs);
       // A provider that asks for more than a few minutes is as good as down for this job.
-      if (waitMs > maxRetryDelayMs && keys.choose(provider).type !== 'key' && job.targets[job.targetIndex + 1] !== undefined) {
+      if (waitMs > maxRetryDelayMs && !(await keys.status(provider, pool)).ready && job.targets[job.targetIndex + 1] !== undefined) {
         return this.#next(job, error);
       }
       await this.#event(job.id, 'rate_limited', { provider, keyId: key?.id ?? null, retryAfterMs: waitMs });
-      if (key && keys.choose(provider).type === 'key') return { type: 'next-key' };
+      // Another key now, or this one's earliest slot: the key choice waits for it.
+      if (key) return { type: 'next-key' };
       return { type: 'delay', ms: waitMs };
     }
     if (error.errorClass === 'auth' && key) {
-      keys.disable(provider, key.id, error.message);
+      await keys.disable(provider, key.id, error.message);
+      engineMetrics(this.#runtime).keyRejected(provider, key.id);
+      await this.#event(job.id, 'key_error', { provider, keyId: key.id, status: error.status ?? null });
       this.#runtime.logger.error({ jobId: job.id, provider, keyId: key.id }, 'provider key rejected; disabled');
-      if (keys.choose(provider).type !== 'exhausted') return { type: 'next-key' };
+      if ((await keys.status(provider, pool)).enabled) return { type: 'next-key' };
     }
     if (error.isRetryable) {
       const failures = job.attemptCount + 1;
@@ -294,7 +311,7 @@ export class JobRunner {
     // the record (see #run), never a job that nobody runs.
     await this.#runtime.queues.enqueue(
       next.provider,
-      { jobId: job.id, targetIndex: nextIndex, provider: next.provider, model: next.model },
+      { jobId: job.id, targetIndex: nextIndex, provider: next.provider, model: next.model, pool: this.#runtime.keys.poolFor(next.provider, job.request.pool) },
       { priority: job.priority },
     );
     await this.#event(

@@ -22,7 +22,11 @@ import { EventBus } from './bus.ts';
 import { checkConfig, loadConfig, type MediagateConfig } from './config/index.ts';
 import { acquireHomeLock } from './home-lock.ts';
 import { KeyPool } from './keys.ts';
-import { keysFromEnv, staticKeys, type KeyDefinition } from './limits/key-definitions.ts';
+import { FleetLimits } from './limits/fleet-limits.ts';
+import { keysFromEnv, staticKeys } from './limits/key-definitions.ts';
+import { registerKeyMetrics } from './limits/key-metrics.ts';
+import { loadStoredKeys } from './limits/stored-keys.ts';
+import { engineMetrics } from './metrics.ts';
 import { Queues } from './queues.ts';
 import { checkRedis, createRedis } from './redis.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
@@ -123,12 +127,6 @@ function createFetchers(settings: Settings, simulatedUrl: string | undefined): {
   }
 }
 
-function keysByProvider(definitions: KeyDefinition[]): Map<string, ProviderKey[]> {
-  const result = new Map<string, ProviderKey[]>();
-  for (const { provider, id, secret } of definitions) result.set(provider, [...(result.get(provider) ?? []), { id, secret }]);
-  return result;
-}
-
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let settings = options.settings ?? loadSettings();
   // First, before anything opens: a bad config (or a missing ${VAR}) fails the start, naming it.
@@ -155,6 +153,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const redis = createRedis(settings.redisUrl, { pipelined: true });
     cleanup.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
     const queues = new Queues(redis, settings.queuePrefix);
+    const keys = new KeyPool({
+      limits: new FleetLimits(redis, settings.queuePrefix),
+      keys: keyDefinitions,
+      loadStored: () => loadStoredKeys(repo, secrets, logger),
+      onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'provider key limits unavailable'),
+    });
+    cleanup.push(() => keys.close());
     const runtime: Runtime = {
       settings,
       config,
@@ -163,7 +168,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       repo,
       store: new LocalAssetStore(path.join(settings.home, 'assets')),
       providers: registry,
-      keys: new KeyPool(keysByProvider(keyDefinitions)),
+      keys,
       redis,
       queues,
       outputFetch,
@@ -182,6 +187,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     };
     await repo.ensureTenant(defaultTenantId, 'default');
+    registerKeyMetrics(engineMetrics(runtime).registry, keys, () => registry.list().map((adapter) => adapter.id));
     return runtime;
   } catch (error) {
     for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => {});

@@ -13,6 +13,8 @@ export const keyLimitsSchema = z
     concurrency: positiveInt.optional(),
     /** Requests per UTC day. */
     daily: positiveInt.optional(),
+    /** Length of the rpm "minute" in ms (default 60000): for simulated time in tests and benchmarks. */
+    minute_ms: positiveInt.optional(),
   })
   .strict();
 export type KeyLimits = z.infer<typeof keyLimitsSchema>;
