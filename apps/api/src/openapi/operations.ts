@@ -37,6 +37,7 @@ export const tagDescriptions: Record<string, string> = {
   assets: 'Stored outputs and uploaded reference images.',
   providers: 'The providers and models this server can use.',
   operations: 'Liveness, readiness, metrics and this description.',
+  webhooks: 'Your webhook endpoint and signing secret, and the log of messages sent when jobs end (Standard Webhooks).',
 };
 
 const binary = z.string().meta({ format: 'binary' });
