@@ -197,6 +197,20 @@ describe('webhooks', () => {
     expect(done.lastError).toMatch(/refusing http:\/\/169\.254\.169\.254\/hook: 169\.254\.169\.254 is/);
   });
 
+  it('ends a message failed when its job is deleted before delivery, keeping none of its data', async () => {
+    receiver.script({ status: 503, retryAfter: 3 });
+    const job = await harness.submit({ kind: 'image', prompt: 'deleted soon', model: 'simulated/image' });
+    await until('the first attempt', async () => ((await delivery(job.id))?.attempts === 1 ? true : undefined));
+    expect((await delivery(job.id))?.payload).toContain(job.id);
+    await harness.runtime.repo.deleteJob(job.id, defaultTenantId);
+    expect((await delivery(job.id))?.payload).toBeNull();
+    const done = await finished(job.id, 20_000);
+    expect(done.status).toBe('failed');
+    expect(done.lastError).toBe('the job was deleted before its webhook could be sent');
+    expect(done.attempts).toBe(1);
+    expect(receivedFor(job.id)).toHaveLength(1);
+  });
+
   it('sends nothing while a job runs, then exactly one message for its terminal state', async () => {
     const job = await harness.submit({
       kind: 'image',

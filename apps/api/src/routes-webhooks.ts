@@ -2,7 +2,7 @@
 // rotated) and the delivery log. Messages themselves are sent by the workers (engine webhooks/).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { NotFoundError, parseInput, webhookUrlSchema } from '@mediagate/core';
+import { InputError, NotFoundError, parseInput, webhookUrlSchema } from '@mediagate/core';
 import { webhookDeliveryStatuses, type WebhookDeliveryRecord } from '@mediagate/db';
 import {
   clearWebhookEndpoint,
@@ -99,6 +99,13 @@ export function deliveryView(delivery: WebhookDeliveryRecord): z.infer<typeof de
 
 const json = (schema: z.ZodType) => ({ 'application/json': schema });
 
+/** The body as a JSON object (absent counts as `{}`), or a 400 showing what to send. */
+function objectBody(body: unknown, example: string): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new InputError(`body: send a JSON object, e.g. ${example}`, { field: 'body' });
+  return body as Record<string, unknown>;
+}
+
 export function registerWebhookRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get(
     '/v1/webhooks/endpoint',
@@ -133,7 +140,7 @@ export function registerWebhookRoutes(app: FastifyInstance, runtime: Runtime): v
       },
     },
     async (request, reply) => {
-      const { url } = parseInput(endpointBody, request.body ?? {});
+      const { url } = parseInput(endpointBody, objectBody(request.body, '{"url": "https://example.com/hooks/mediagate"}'));
       const { view, created } = await setWebhookEndpoint(runtime, tenantOf(request), url);
       return reply.status(created ? 201 : 200).send(view);
     },
@@ -169,7 +176,7 @@ export function registerWebhookRoutes(app: FastifyInstance, runtime: Runtime): v
       },
     },
     async (request) => {
-      const { previous_secret_valid_for } = parseInput(rotateBody, request.body ?? {});
+      const { previous_secret_valid_for } = parseInput(rotateBody, objectBody(request.body, '{"previous_secret_valid_for": 86400}'));
       return rotateWebhookSecret(runtime, tenantOf(request), previous_secret_valid_for * 1000);
     },
   );
