@@ -114,6 +114,10 @@ export async function jpegImage(width: number, height: number, seed = 0): Promis
   return sharp(pngImage(width, height, seed)).jpeg({ quality: 80 }).toBuffer();
 }
 
+export async function webpImage(width: number, height: number, seed = 0): Promise<Buffer> {
+  return sharp(pngImage(width, height, seed)).webp().toBuffer();
+}
+
 export { mp4Video, pngImage };
 
 /** Never answers: the request stays open until the client gives up or the server closes. */

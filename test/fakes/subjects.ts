@@ -1,6 +1,7 @@
 // Every cloud provider's conformance subject, run by conformance.test.ts through the same
 // scenarios. Adding a provider: one import and one entry here.
 import type { ConformanceSubject } from './subject.ts';
+import { subject as replicate } from './replicate/subject.ts';
 import { subject as fal } from './fal/subject.ts';
 import { subject as luma } from './luma/subject.ts';
 import { subject as openai } from './openai/subject.ts';
@@ -10,6 +11,7 @@ import { subject as stability } from './stability/subject.ts';
 import { subject as google } from './google/subject.ts';
 
 export const subjects: ConformanceSubject[] = [
+  replicate,
   fal,
   luma,
   openai,

@@ -1,6 +1,7 @@
 // The registry of cloud provider adapters: one line per provider, each pointed at its real API
 // unless a base URL override (MEDIAGATE_BASE_URL_<PROVIDER>, a config file, a test fake) says otherwise.
 import type { ProviderAdapter } from './contract.ts';
+import { createReplicateProvider } from './replicate/replicate-provider.ts';
 import { createFalProvider } from './fal/fal-provider.ts';
 import { createLumaProvider } from './luma/luma-provider.ts';
 import { createOpenAIProvider } from './openai/provider.ts';
@@ -39,6 +40,7 @@ export type CloudAdapterFactory = (options: CloudAdapterOptions) => ProviderAdap
 
 /** One line per provider, keyed by its id (the provider part of "provider/model"). */
 const factories: Record<string, CloudAdapterFactory> = {
+  replicate: createReplicateProvider,
   fal: createFalProvider,
   luma: createLumaProvider,
   openai: createOpenAIProvider,
