@@ -106,7 +106,7 @@ function capabilities(model: GeminiImageModel): ModelCapabilities {
   return {
     kind: 'image',
     modes: ['text-to-image', 'image-to-image'],
-    params: ['aspect_ratio', 'width', 'height', 'seed'],
+    params: ['aspect_ratio', 'width', 'height', 'seed', 'format'],
     image: {
       aspectRatios: model.aspectRatios,
       explicitSize: true,

@@ -93,7 +93,7 @@ export const geminiVideoModels: readonly ModelSpec[] = veoModels.map((model) => 
     capabilities: {
       kind: 'video',
       modes: ['text-to-video', 'image-to-video'],
-      params: ['aspect_ratio', 'width', 'height', 'duration', 'negative_prompt'],
+      params: ['aspect_ratio', 'width', 'height', 'duration', 'negative_prompt', 'format'],
       video: {
         aspectRatios: ['16:9', '9:16'],
         explicitSize: true,
