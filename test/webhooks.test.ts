@@ -130,6 +130,28 @@ describe('webhooks', () => {
     expect(third - second).toBeGreaterThanOrEqual(retryDelaysMs[1]! - 5);
   });
 
+  it('bounds an attempt by the timeout and does not follow redirects', async () => {
+    receiver.script({ status: 200, delayMs: 3000 }, 302, { status: 429, retryAfter: 1 });
+    const job = await harness.submit({ kind: 'image', prompt: 'slow receiver', model: 'simulated/image' });
+    // The timeout is 2 s (the receiver would answer at 3 s) and the schedule has two retries: timeout, 302, then 429 is the last attempt.
+    const done = await finished(job.id);
+    expect(done.attemptLog.map((attempt) => attempt.statusCode)).toEqual([null, 302, 429]);
+    expect(done.attemptLog[0]?.error).toMatch(/within 2000 ms/);
+    expect(done.attemptLog[0]?.latencyMs).toBeGreaterThanOrEqual(1900);
+    expect(done.status).toBe('failed');
+    const hits = receivedFor(job.id);
+    expect(hits.map((hit) => hit.path)).toEqual(['/tenant', '/tenant', '/tenant']);
+  });
+
+  it('never retries sooner than Retry-After', async () => {
+    receiver.script({ status: 503, retryAfter: 1 });
+    const job = await harness.submit({ kind: 'image', prompt: 'busy receiver', model: 'simulated/image' });
+    const done = await finished(job.id);
+    expect(done.status).toBe('delivered');
+    const [first, second] = receivedFor(job.id).map((hit) => hit.at) as [number, number];
+    expect(second - first).toBeGreaterThanOrEqual(995);
+  });
+
   it('gives up after the last scheduled retry and logs every attempt', async () => {
     receiver.script(500, 502, 504);
     const job = await harness.submit({ kind: 'image', prompt: 'receiver down', model: 'simulated/image' });
