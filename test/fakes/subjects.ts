@@ -5,6 +5,7 @@ import { subject as replicate } from './replicate/subject.ts';
 import { subject as fal } from './fal/subject.ts';
 import { subject as luma } from './luma/subject.ts';
 import { subject as openai } from './openai/subject.ts';
+import { subject as elevenlabs } from './elevenlabs/subject.ts';
 import { subject as runway } from './runway/subject.ts';
 import { subject as bfl } from './bfl/subject.ts';
 import { subject as stability } from './stability/subject.ts';
@@ -15,6 +16,7 @@ export const subjects: ConformanceSubject[] = [
   fal,
   luma,
   openai,
+  elevenlabs,
   runway,
   bfl,
   stability,

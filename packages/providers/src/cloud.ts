@@ -5,6 +5,7 @@ import { createReplicateProvider } from './replicate/replicate-provider.ts';
 import { createFalProvider } from './fal/fal-provider.ts';
 import { createLumaProvider } from './luma/luma-provider.ts';
 import { createOpenAIProvider } from './openai/provider.ts';
+import { createElevenLabsProvider } from './elevenlabs/provider.ts';
 import { createRunwayProvider } from './runway/runway-provider.ts';
 import { createBflProvider } from './bfl/provider.ts';
 import { createStabilityProvider } from './stability/provider.ts';
@@ -44,6 +45,7 @@ const factories: Record<string, CloudAdapterFactory> = {
   fal: createFalProvider,
   luma: createLumaProvider,
   openai: createOpenAIProvider,
+  elevenlabs: createElevenLabsProvider,
   runway: createRunwayProvider,
   bfl: createBflProvider,
   stability: createStabilityProvider,

@@ -5,6 +5,7 @@ export { createLocalProvider } from './local/provider.ts';
 export * from './simulated/index.ts';
 export * from './cloud.ts';
 export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider.ts';
+export { createElevenLabsProvider, type ElevenLabsProviderOptions } from './elevenlabs/provider.ts';
 export { requireKey, keysEnvName } from './http/require-key.ts';
 export * from './http/guard/guard.ts';
 export { redactUrl } from './http/request.ts';
