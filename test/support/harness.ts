@@ -7,7 +7,16 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { isTerminal, type GenerationRequestInput } from '@mediagate/core';
 import type { JobEvent, JobRecord } from '@mediagate/db';
-import { createRuntime, defaultTenantId, loadSettings, obliterateWebhookQueue, submitJob, type Runtime, type Settings } from '@mediagate/engine';
+import {
+  configSchema,
+  createRuntime,
+  defaultTenantId,
+  loadSettings,
+  obliterateWebhookQueue,
+  submitJob,
+  type Runtime,
+  type Settings,
+} from '@mediagate/engine';
 import {
   ProviderRegistry,
   createLocalProvider,
@@ -32,6 +41,8 @@ export interface HarnessOptions {
   attemptTimeoutMs?: number;
   /** Further providers beside local and simulated. */
   extraProviders?: ProviderAdapter[];
+  /** mediagate.config.yaml as an object (validated by its schema): routes, budgets, presets… */
+  config?: unknown;
 }
 
 export interface Harness {
@@ -71,6 +82,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     providers,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.keys ? { keys: new Map(Object.entries(options.keys)) } : {}),
+    config: configSchema.parse(options.config ?? {}),
   });
   const fleet = options.workers === false ? undefined : await startWorkers(runtime);
   return {

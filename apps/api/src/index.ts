@@ -7,6 +7,8 @@ import { frameworkErrors, installErrorHandling } from './errors.ts';
 import { registerOpenAiRoutes } from './openai/openai-routes.ts';
 import { registerAssetRoutes } from './routes-assets.ts';
 import { registerEstimateRoutes } from './routes-estimate.ts';
+import { registerPresetRoutes } from './routes-presets.ts';
+import { registerUsageRoutes } from './routes-usage.ts';
 import { registerEventRoutes } from './routes-events.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 import { registerUploadRoutes } from './routes-uploads.ts';
@@ -50,6 +52,8 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerJobRoutes(app, runtime);
   registerEventRoutes(app, runtime);
   registerEstimateRoutes(app, runtime);
+  registerPresetRoutes(app, runtime);
+  registerUsageRoutes(app, runtime);
   registerAssetRoutes(app, runtime);
   registerUploadRoutes(app, runtime, { maxUploadBytes });
   registerWebhookRoutes(app, runtime);

@@ -1,8 +1,9 @@
-// POST /v1/estimate: what a job request would cost on the model it names and on every other
-// registered model able to run it, without writing or sending anything.
+// POST /v1/estimate: what a job request would cost on the model (or route) it names and on every
+// other registered model able to run it, and what the tenant's budget has left, without writing
+// or sending anything.
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '@mediagate/core';
-import { planJob, toProviderRequest, type Runtime } from '@mediagate/engine';
+import { budgetStatus, planJob, toProviderRequest, type Runtime } from '@mediagate/engine';
 import { validateAgainstCapabilities } from '@mediagate/providers';
 import { jobRequestBody, tenantOf } from './routes-jobs.ts';
 
@@ -21,7 +22,7 @@ export function registerEstimateRoutes(app: FastifyInstance, runtime: Runtime): 
         openapi: {
           summary: 'Estimate a job\'s cost',
           description:
-            'Validates the request as POST /v1/jobs does and prices it on its first target (`estimate`) and on every registered model able to run it (`alternatives`, with `cheapest`). Nothing is stored or queued.',
+            'Validates the request as POST /v1/jobs does and prices it on its first target (`estimate`), on every target of its route in the order the job would try them (`route`; the budget reserves the dearest of them, or their sum for fan-out), and on every registered model able to run it (`alternatives`, with `cheapest`). `budgets` shows what the tenant\'s budget periods have left. Nothing is stored or queued.',
           tags: ['jobs'],
           body: { required: true, content: { 'application/json': 'GenerationRequest' } },
           responses: { 200: { description: 'The estimate and its alternatives.' } },
@@ -52,7 +53,19 @@ export function registerEstimateRoutes(app: FastifyInstance, runtime: Runtime): 
         (best, candidate) => (candidate.usd < best.usd ? candidate : best),
         alternatives.find((option) => option.provider === estimate.provider && option.model === estimate.model) ?? estimate,
       );
-      return { object: 'estimate', estimate, alternatives, cheapest };
+      const { route } = plan;
+      const targets = route.targets.map((target, index) => ({ provider: target.provider, model: target.model, usd: route.estimates[index]?.usd ?? 0 }));
+      const reserveUsd = route.fanOut ? targets.reduce((sum, target) => sum + target.usd, 0) : Math.max(0, ...targets.map((target) => target.usd));
+      const budgets = await budgetStatus(runtime, tenantOf(request));
+      return {
+        object: 'estimate',
+        estimate,
+        route: { name: route.route ?? null, strategy: route.strategy ?? null, fan_out: route.fanOut, targets, reserve_usd: Math.round(reserveUsd * 1e6) / 1e6 },
+        alternatives,
+        cheapest,
+        budgets,
+        within_budget: budgets.every((budget) => budget.remaining_usd + 1e-9 >= reserveUsd),
+      };
     },
   );
 }

@@ -6,6 +6,7 @@ import { InputError, NotFoundError, isTerminal, parseInput } from '@mediagate/co
 import { cancelJob, submitOrReplayJob, type Runtime } from '@mediagate/engine';
 import { idempotencyConflict, idempotencyKeyOf, sameRequest } from './idempotency.ts';
 import { parseJobListQuery } from './job-list-query.ts';
+import { fanOutView } from './fan-out-view.ts';
 import { jobView } from './views.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
@@ -31,6 +32,7 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
     const body = jobRequestBody(request.body);
     const idempotencyKey = idempotencyKeyOf(request.headers);
     const outcome = await submitOrReplayJob(runtime, tenantOf(request), body, idempotencyKey === undefined ? {} : { idempotencyKey });
+    if (outcome.fanOut) return reply.status(outcome.created ? 201 : 200).send(fanOutView(outcome.fanOut));
     if (outcome.created) return reply.status(201).send(jobView(outcome.job, { attempts: [], outputs: [] }));
     if (!sameRequest(outcome.job.request, outcome.request)) throw idempotencyConflict(outcome.job.id);
     // A replay answers the job as it is now, which may have run meanwhile.

@@ -16,7 +16,7 @@ function pooledRandom(): number {
 
 const nextUlid = monotonicFactory(pooledRandom);
 
-export type IdPrefix = 'job' | 'att' | 'ast' | 'ten' | 'key' | 'pk' | 'evt' | 'upl';
+export type IdPrefix = 'job' | 'att' | 'ast' | 'ten' | 'key' | 'pk' | 'evt' | 'upl' | 'bat';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid().toLowerCase()}`;

@@ -95,6 +95,11 @@ export const generationRequestSchema = z
     prompt: storableText().min(1).max(32000),
     /** A route name or "provider/model"; the kind's default route when absent. */
     model: storableText().min(1).max(200).optional(),
+    /** A preset's name: its model and params fill in what the request leaves out. */
+    preset: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'a preset name: letters, digits, _ . - starting with a letter')
+      .optional(),
     /** Further "provider/model" targets tried in order when the first one fails. */
     fallbacks: z.array(storableText().min(1).max(200)).max(10).optional(),
     params: generationParamsSchema.default({}),

@@ -12,6 +12,8 @@ import { deleteJobRows, jobListConditions } from './job-queries.ts';
 import * as statements from './job-statements.ts';
 import { execute } from './prepared.ts';
 import { DrizzleWebhookRepository } from './webhooks.ts';
+import { DrizzlePresets } from './presets.ts';
+import { DrizzleSpending } from './spending.ts';
 import type {
   AssetRecord,
   AttemptRecord,
@@ -84,6 +86,8 @@ export class DrizzleRepository implements Repository {
   readonly #db: MediagateDatabase;
   readonly #close: () => Promise<void>;
   readonly webhooks: DrizzleWebhookRepository;
+  readonly spending: DrizzleSpending;
+  readonly presets: DrizzlePresets;
   // Concurrent creates, claims and completions go out as one statement each (group commit).
   readonly #creates: Batcher<NewJob, JobWithEvent | undefined>;
   readonly #claims: Batcher<ClaimInput, ClaimResult | undefined>;
@@ -94,6 +98,8 @@ export class DrizzleRepository implements Repository {
     this.#db = db;
     this.#close = close;
     this.webhooks = new DrizzleWebhookRepository(db);
+    this.spending = new DrizzleSpending(db);
+    this.presets = new DrizzlePresets(db);
     const batching = { parallel: options.parallel ?? 1 };
     this.#creates = new Batcher((inputs) => this.#createJobs(inputs), (input) => this.#createJob(input), batching);
     this.#claims = new Batcher((inputs) => this.#claimJobs(inputs), (input) => this.#claimJob(input), batching);

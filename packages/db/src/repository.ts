@@ -3,6 +3,8 @@
 // runs against both.
 import type { AttemptStatus, ErrorRecord, GenerationRequest, JobKind, JobStatus, Target } from '@mediagate/core';
 import type { WebhookRepository } from './webhook-types.ts';
+import type { PresetStore } from './presets.ts';
+import type { SpendingStore } from './spending.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -293,6 +295,10 @@ export interface Repository {
 
   /** Webhook endpoints, signing secrets and the delivery log (webhooks.ts). */
   readonly webhooks: WebhookRepository;
+  /** Budget reservations and settlements, and usage from attempts (spending.ts). */
+  readonly spending: SpendingStore;
+  /** Tenant presets and how their jobs ended (presets.ts). */
+  readonly presets: PresetStore;
 
   close(): Promise<void>;
 }

@@ -106,7 +106,9 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
       else ctx.progress(polled);
     }
     const assets = await storeOutputs(runtime, job, completed.outputs, makeScratch, controller.signal);
-    const costUsd = completed.costUsd ?? job.estimatedCostUsd;
+    // Without a reported cost, this target's own estimate: after a fallback the job's first
+    // estimate priced a different model.
+    const costUsd = completed.costUsd ?? resolved.spec.estimate(request).usd;
     const done = await completeWithRetries(runtime, job.id, {
       provider: target.provider,
       model: target.model,

@@ -7,8 +7,10 @@ import type { AttemptRecord, JobEvent, JobPatch, JobRecord } from '@mediagate/db
 import type { ImageInput, JsonValue, ProviderKey, ResolvedTarget } from '@mediagate/providers';
 import { CancelRequested, cancelAtProvider, runAttempt } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
+import { settleJob } from './budgets/budgets.ts';
 import { engineMetrics } from './metrics.ts';
 import type { QueuePayload } from './queues.ts';
+import { circuitOpenError, recordAttempt, routingFeedback, routing } from './routing/routing.ts';
 import type { Runtime } from './runtime.ts';
 import { loadImages } from './submit.ts';
 import { toProviderRequest } from './targets.ts';
@@ -77,6 +79,7 @@ export class JobRunner {
   }
 
   async #run(payload: QueuePayload, enqueuedAt: number, cancel: AbortSignal): Promise<Outcome> {
+    if (await this.#skipOpenCircuit(payload)) return { type: 'done' };
     const claimed = await this.#claim(payload, cancel);
     // No key of the pool has capacity soon: back to the queue until the earliest slot, unclaimed.
     if (claimed !== undefined && 'waitUntil' in claimed) return { type: 'delay', ms: Math.max(minRateLimitWaitMs, claimed.waitUntil - Date.now()) };
@@ -211,10 +214,12 @@ export class JobRunner {
       );
       const healthy = attemptHealth(result);
       if (healthy !== undefined) await this.#runtime.keys.recordOutcome(provider, key?.id, { ok: healthy, latencyMs: performance.now() - sentAt });
+      await recordAttempt(this.#runtime, resolved.target, routingFeedback(result), performance.now() - sentAt);
       switch (result.type) {
         case 'succeeded':
         case 'canceled':
         case 'gone':
+          await settleJob(this.#runtime, job.id, job.tenantId);
           return { type: 'done' };
         case 'internal': {
           // Ours, not the provider's (a bug, a refused write): retrying could pay twice, so fail loudly.
@@ -299,6 +304,19 @@ export class JobRunner {
     return { type: 'delay', ms: delayMs };
   }
 
+  /**
+   * A queued job whose provider's circuit is open moves on to its next target without an
+   * attempt. Its last target runs anyway: trying beats failing unasked.
+   */
+  async #skipOpenCircuit(payload: QueuePayload): Promise<boolean> {
+    if (payload.provider === undefined || (await routing(this.#runtime).breakers.allow(payload.provider))) return false;
+    const job = await this.#runtime.repo.getJob(payload.jobId);
+    if (job === undefined || job.status !== 'queued' || job.targetIndex !== payload.targetIndex) return false;
+    if (job.targets[job.targetIndex + 1] === undefined) return false;
+    await this.#next(job, circuitOpenError(payload.provider));
+    return true;
+  }
+
   /** The current target is done for: the next one, or the job fails. */
   async #next(job: JobRecord, error: ProviderError): Promise<Outcome> {
     const record = toErrorRecord(error);
@@ -332,6 +350,7 @@ export class JobRunner {
   async #fail(job: JobRecord, error: ErrorRecord): Promise<Outcome> {
     const failed = await this.#runtime.repo.failJob(job.id, error);
     if (failed !== undefined) engineMetrics(this.#runtime).jobFailed(job.kind, job.targets[job.targetIndex]?.provider ?? 'none');
+    if (failed !== undefined) await settleJob(this.#runtime, job.id, job.tenantId);
     await this.#runtime.bus.publish(failed?.event);
     return { type: 'done' };
   }

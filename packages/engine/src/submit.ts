@@ -10,10 +10,12 @@ import {
   type Target,
 } from '@mediagate/core';
 import type { JobRecord } from '@mediagate/db';
-import { validateAgainstCapabilities, type CostEstimate, type ImageInput } from '@mediagate/providers';
+import type { CostEstimate, ImageInput } from '@mediagate/providers';
 import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
+import { reserveBudget, settleJob } from './budgets/budgets.ts';
+import { applyPreset } from './presets/presets.ts';
+import { checkModelNames, planRoute, type RoutePlan } from './routing/plan.ts';
 import type { Runtime } from './runtime.ts';
-import { resolveTargets, toProviderRequest } from './targets.ts';
 import { checkJobWebhookUrl } from './webhooks/endpoints.ts';
 
 export interface JobPlan {
@@ -21,6 +23,8 @@ export interface JobPlan {
   targets: Target[];
   images: ImageInput[];
   estimate: CostEstimate;
+  /** How `model` was resolved: route, strategy, every target's estimate, fan-out. */
+  route: RoutePlan;
 }
 
 /** Loads the reference images a request names, from the caller's tenant only. */
@@ -51,26 +55,20 @@ async function prepareJob(
   input: unknown,
   images?: ImageInput[],
 ): Promise<JobPlan & { fetched?: FetchedImages }> {
-  const request = parseInput(generationRequestSchema, input);
+  const request = parseInput(generationRequestSchema, await applyPreset(runtime, tenantId, input));
   const urls = images === undefined ? (request.image_urls ?? []) : [];
   if ((request.image_asset_ids?.length ?? 0) + urls.length > maxImages) {
     throw new InputError(`image_urls: at most ${maxImages} reference images in all, counting image_asset_ids`, { field: 'image_urls' });
   }
-  const targets = resolveTargets(request, runtime.providers);
+  checkModelNames(runtime, request);
   if (request.webhook_url !== undefined) await checkJobWebhookUrl(runtime, tenantId, request.webhook_url);
   const storedImages = images ?? (await loadImages(runtime, tenantId, request.image_asset_ids ?? []));
   const fetched = urls.length > 0 ? await fetchImageUrls(runtime, urls) : undefined;
   try {
     const resolvedImages = [...storedImages, ...(fetched?.images ?? [])];
-    let estimate: CostEstimate | undefined;
-    for (const target of targets) {
-      const { adapter, spec } = runtime.providers.resolve(target);
-      const providerRequest = toProviderRequest(request, target, resolvedImages);
-      validateAgainstCapabilities(adapter.id, spec, providerRequest);
-      adapter.validate?.(providerRequest);
-      estimate ??= spec.estimate(providerRequest);
-    }
-    const plan = { request, targets, images: resolvedImages, estimate: estimate ?? { usd: 0, basis: 'free' as const } };
+    const route = await planRoute(runtime, request, resolvedImages);
+    const estimate = route.estimates[0] ?? { usd: 0, basis: 'free' };
+    const plan = { request, targets: route.targets, images: resolvedImages, estimate, route };
     return fetched ? { ...plan, fetched } : plan;
   } catch (error) {
     await fetched?.discard();
@@ -132,36 +130,130 @@ export async function submitOrReplayJob(
   tenantId: string,
   input: unknown,
   options: { idempotencyKey?: string } = {},
-): Promise<{ job: JobRecord; created: boolean; request: GenerationRequest }> {
+): Promise<SubmitOutcome> {
   const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
   // Only now, with every URL and capability checked, are fetched images stored. A replay under
   // an idempotency key stores them again, as orphan uploads: the key is only checked by createJob.
   const request = fetched ? await adoptFetchedImages(runtime, tenantId, plan.request, fetched) : plan.request;
+  if (plan.route.fanOut) return submitFanOut(runtime, tenantId, plan, request, options);
   const id = newId('job');
-  const { job, event } = await runtime.repo.createJob({
+  // The most this job can cost: fallbacks may land on a dearer target than the first.
+  const reserved = await reserveBudget(runtime, tenantId, [{ jobId: id, usd: Math.max(0, ...plan.route.estimates.map((estimate) => estimate.usd)) }]);
+  const created = await createAndEnqueue(runtime, tenantId, plan, request, {
     id,
-    tenantId,
-    kind: plan.request.kind,
-    request,
     targets: plan.targets,
-    priority: plan.request.priority ?? 50,
+    estimate: plan.estimate,
     idempotencyKey: options.idempotencyKey ?? null,
-    metadata: plan.request.metadata ?? {},
-    estimatedCostUsd: plan.estimate.usd,
+    batchId: null,
+    reserved,
   });
-  if (job.id !== id) return { job, created: false, request: asStoredBefore(plan.request, job.request) };
-  const first = plan.targets[0] as Target;
+  if (created.job.id !== id) return { job: created.job, created: false, request: asStoredBefore(plan.request, created.job.request) };
+  return { job: created.job, created: true, request };
+}
+
+/** What submitOrReplayJob did; `fanOut` holds every job of a fan-out route (`job` is its first). */
+export interface SubmitOutcome {
+  job: JobRecord;
+  created: boolean;
+  request: GenerationRequest;
+  fanOut?: { batchId: string; route: string; jobs: JobRecord[] };
+}
+
+/**
+ * Writes one job and queues it on its first target. An idempotent replay (another id comes
+ * back) writes and queues nothing and releases what was reserved for the new id.
+ */
+async function createAndEnqueue(
+  runtime: Runtime,
+  tenantId: string,
+  plan: JobPlan,
+  request: GenerationRequest,
+  job: { id: string; targets: Target[]; estimate: CostEstimate; idempotencyKey: string | null; batchId: string | null; reserved: boolean },
+): Promise<{ job: JobRecord }> {
+  const created = await runtime.repo
+    .createJob({
+      id: job.id,
+      tenantId,
+      kind: plan.request.kind,
+      request,
+      targets: job.targets,
+      priority: plan.request.priority ?? 50,
+      idempotencyKey: job.idempotencyKey,
+      batchId: job.batchId,
+      metadata: plan.request.metadata ?? {},
+      estimatedCostUsd: job.estimate.usd,
+    })
+    .catch(async (error: unknown) => {
+      if (job.reserved) await runtime.repo.spending.settle(job.id, 0).catch(() => false);
+      throw error;
+    });
+  if (created.job.id !== job.id) {
+    if (job.reserved) await runtime.repo.spending.settle(job.id, 0);
+    return { job: created.job };
+  }
+  const first = job.targets[0] as Target;
   try {
-    await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model }, { priority: job.priority });
+    const pool = runtime.keys.poolFor(first.provider, request.pool);
+    await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model, pool }, { priority: created.job.priority });
   } catch (error) {
     // A recorded job that no queue holds would wait forever: close it, then report.
     const message = `could not enqueue: ${error instanceof Error ? error.message : String(error)}`;
     await runtime.repo.failJob(job.id, { class: 'internal', message }).catch(() => undefined);
+    if (job.reserved) await settleJob(runtime, job.id, tenantId);
     throw error;
   }
-  await runtime.bus.publish(event);
+  await runtime.bus.publish(created.event);
   runtime.logger.debug({ jobId: job.id, target: first }, 'job queued');
-  return { job, created: true, request };
+  return { job: created.job };
+}
+
+/**
+ * A fan-out route: the same request as one job per target, all under one batch id, so every
+ * result is kept and each job says which provider/model made it. The budget holds all of them
+ * or none. With an idempotency key, target i's job carries `<key>#i`; a replay answers the jobs
+ * made the first time.
+ */
+async function submitFanOut(
+  runtime: Runtime,
+  tenantId: string,
+  plan: JobPlan,
+  request: GenerationRequest,
+  options: { idempotencyKey?: string },
+): Promise<SubmitOutcome> {
+  const batchId = newId('bat');
+  const ids = plan.targets.map(() => newId('job'));
+  const reserved = await reserveBudget(
+    runtime,
+    tenantId,
+    ids.map((jobId, index) => ({ jobId, usd: plan.route.estimates[index]?.usd ?? 0 })),
+  );
+  const jobs: JobRecord[] = [];
+  let replayed = false;
+  for (const [index, target] of plan.targets.entries()) {
+    const id = ids[index] as string;
+    if (replayed) {
+      if (reserved) await runtime.repo.spending.settle(id, 0);
+      continue;
+    }
+    const created = await createAndEnqueue(runtime, tenantId, plan, request, {
+      id,
+      targets: [target],
+      estimate: plan.route.estimates[index] ?? { usd: 0, basis: 'free' },
+      idempotencyKey: options.idempotencyKey === undefined ? null : `${options.idempotencyKey}#${index}`,
+      batchId,
+      reserved,
+    });
+    if (created.job.id !== id) replayed = true;
+    jobs.push(created.job);
+  }
+  const route = plan.route.route ?? '';
+  if (replayed) {
+    const first = jobs[0] as JobRecord;
+    const earlier = first.batchId === null ? jobs : await runtime.repo.listJobs({ tenantId, batchId: first.batchId, limit: 100 });
+    const ordered = [...earlier].sort((a, b) => a.id.localeCompare(b.id));
+    return { job: first, created: false, request: asStoredBefore(plan.request, first.request), fanOut: { batchId: first.batchId ?? batchId, route, jobs: ordered } };
+  }
+  return { job: jobs[0] as JobRecord, created: true, request, fanOut: { batchId, route, jobs } };
 }
 
 /**
@@ -173,9 +265,13 @@ export async function cancelJob(runtime: Runtime, jobId: string, tenantId?: stri
   if (current === undefined) return undefined;
   const result = await runtime.repo.cancelJob(jobId, tenantId);
   if (result === undefined) return runtime.repo.getJob(jobId, tenantId);
+  await settleJob(runtime, jobId, result.job.tenantId);
   await runtime.bus.publish(result.event);
   const target = current.targets[current.targetIndex];
-  if (target) await runtime.queues.remove(target.provider, jobId, current.targetIndex).catch(() => false);
+  if (target) {
+    const pool = runtime.keys.poolFor(target.provider, current.request.pool);
+    await runtime.queues.remove(target.provider, jobId, current.targetIndex, pool).catch(() => false);
+  }
   await runtime.bus.requestCancel(jobId);
   return result.job;
 }

@@ -1,6 +1,7 @@
 // The shape of mediagate.config.yaml, validated by zod at start. Each section is its own schema
 // so the code that uses it (key pools, routing, budgets, presets) owns its part of the file.
 import { z } from 'zod';
+import { generationParamsSchema, jobKinds } from '@mediagate/core';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'a name of letters, digits, _ . - starting with a letter');
 const positiveInt = z.number().int().positive();
@@ -67,11 +68,29 @@ export const budgetConfigSchema = z
 
 export const presetConfigSchema = z
   .object({
-    kind: z.enum(['image', 'video', 'speech']).optional(),
+    kind: z.enum(jobKinds).optional(),
     /** A route name or "provider/model". */
-    model: z.string().min(1).optional(),
-    /** Default params, overridden by the request's own. */
-    params: z.record(z.string(), z.unknown()).default({}),
+    model: z.string().min(1).max(200).optional(),
+    /** Default params (the request's schema), overridden by the request's own. */
+    params: generationParamsSchema.default({}),
+    description: z.string().max(500).optional(),
+  })
+  .strict();
+
+/** Circuit breakers and the observation window behind `fastest` and `adaptive`. */
+export const routingConfigSchema = z
+  .object({
+    breaker: z
+      .object({
+        /** Consecutive provider-side failures that open a provider's circuit. */
+        failures: positiveInt.default(5),
+        /** Seconds a circuit stays open before one probe attempt may pass. */
+        cooldown_seconds: z.number().positive().max(86_400).default(30),
+      })
+      .strict()
+      .default({ failures: 5, cooldown_seconds: 30 }),
+    /** Attempts a target needs before `fastest` and `adaptive` rank it; fewer and it is tried first. */
+    min_samples: positiveInt.max(100).default(5),
   })
   .strict();
 
@@ -82,6 +101,7 @@ export const configSchema = z
     /** By tenant id; `default` applies to tenants without their own entry. */
     budgets: z.record(z.string().min(1), budgetConfigSchema).default({}),
     presets: z.record(name, presetConfigSchema).default({}),
+    routing: routingConfigSchema.default({ breaker: { failures: 5, cooldown_seconds: 30 }, min_samples: 5 }),
   })
   .strict();
 
@@ -90,3 +110,4 @@ export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export type RouteConfig = z.infer<typeof routeConfigSchema>;
 export type BudgetConfig = z.infer<typeof budgetConfigSchema>;
 export type PresetConfig = z.infer<typeof presetConfigSchema>;
+export type RoutingConfig = z.infer<typeof routingConfigSchema>;
