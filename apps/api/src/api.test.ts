@@ -4,15 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
-import { buildApi, type AssetView, type JobView } from './index.ts';
-import { expectApiError, sideEffects } from './test-support.ts';
+import type { AssetView, JobView } from './index.ts';
+import { buildTestApi, expectApiError, sideEffects, type Inject } from './test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
+let inject: Inject;
 
 beforeAll(async () => {
   harness = await createHarness({ keys: { simulated: [{ id: 'k1', secret: 'sk-very-secret' }] } });
-  app = await buildApi(harness.runtime, { logger: false, bodyLimit: 2 * 1024 * 1024 });
+  ({ app, inject } = await buildTestApi(harness.runtime, { bodyLimit: 2 * 1024 * 1024 }));
 });
 afterAll(async () => {
   await app?.close();
@@ -22,13 +23,13 @@ afterAll(async () => {
 type JobWithOutputs = JobView & { outputs: AssetView[] };
 
 async function postJob(payload: unknown) {
-  return app.inject({ method: 'POST', url: '/v1/jobs', payload: payload as InjectOptions['payload'] });
+  return inject({ method: 'POST', url: '/v1/jobs', payload: payload as InjectOptions['payload'] });
 }
 
 async function waitViaApi(id: string, timeoutMs = 30_000): Promise<JobWithOutputs> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
+    const response = await inject({ method: 'GET', url: `/v1/jobs/${id}` });
     expect(response.statusCode).toBe(200);
     const job = response.json<JobWithOutputs>();
     if (['succeeded', 'failed', 'canceled'].includes(job.status)) return job;
@@ -71,10 +72,10 @@ describe('creating and fetching jobs', () => {
       expect(output).toMatchObject({ url: `/v1/assets/${output.id}/content`, mime: 'image/png', kind: 'image', width, height });
       expect(output.bytes).toBeGreaterThan(0);
 
-      const meta = await app.inject({ method: 'GET', url: `/v1/assets/${output.id}` });
+      const meta = await inject({ method: 'GET', url: `/v1/assets/${output.id}` });
       expect(meta.json()).toEqual(output);
 
-      const content = await app.inject({ method: 'GET', url: output.url });
+      const content = await inject({ method: 'GET', url: output.url });
       expect(content.statusCode).toBe(200);
       expect(content.headers['content-type']).toBe('image/png');
       expect(Number(content.headers['content-length'])).toBe(output.bytes);
@@ -89,12 +90,12 @@ describe('creating and fetching jobs', () => {
     const created = await postJob({ kind: 'image', prompt: 'events', model: 'simulated/image' });
     const { id } = created.json<JobView>();
     await waitViaApi(id);
-    const all = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events` })).json<{ data: { seq: number; type: string }[] }>();
+    const all = (await inject({ method: 'GET', url: `/v1/jobs/${id}/events` })).json<{ data: { seq: number; type: string }[] }>();
     expect(all.data.map((event) => event.type)).toEqual(['queued', 'attempt', 'succeeded']);
-    const later = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events?after=1` })).json<{ data: { seq: number }[] }>();
+    const later = (await inject({ method: 'GET', url: `/v1/jobs/${id}/events?after=1` })).json<{ data: { seq: number }[] }>();
     expect(later.data.map((event) => event.seq)).toEqual([2, 3]);
-    expectApiError(await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events?after=-1` }), 400, 'after');
-    expectApiError(await app.inject({ method: 'GET', url: '/v1/jobs/job_nope/events' }), 404);
+    expectApiError(await inject({ method: 'GET', url: `/v1/jobs/${id}/events?after=-1` }), 400, 'after');
+    expectApiError(await inject({ method: 'GET', url: '/v1/jobs/job_nope/events' }), 404);
   });
 });
 
@@ -139,7 +140,7 @@ describe('rejecting bad job requests with nothing stored or sent', () => {
 
   it('answers malformed bodies and content types with JSON errors', async () => {
     const post = (payload: string | Buffer, contentType?: string) => () =>
-      app.inject({ method: 'POST', url: '/v1/jobs', payload, headers: contentType ? { 'content-type': contentType } : {} });
+      inject({ method: 'POST', url: '/v1/jobs', payload, headers: contentType ? { 'content-type': contentType } : {} });
     expect((await rejects(post('{"kind": "image",', 'application/json'), 400)).code).toBe('invalid_json');
     expect((await rejects(post('{"__proto__": {"x": 1}}', 'application/json'), 400)).code).toBe('invalid_json');
     expect((await rejects(post('', 'application/json'), 400, 'body')).code).toBe('invalid_request');
@@ -156,35 +157,35 @@ describe('rejecting bad job requests with nothing stored or sent', () => {
   it('rejects text PostgreSQL cannot store (NUL, lone surrogates) as bad input', async () => {
     await rejects(() => postJob({ ...valid, prompt: 'a\u0000b' }), 400, 'prompt');
     await rejects(() => postJob({ ...valid, metadata: { note: 'x\ud800' } }), 400, 'metadata.note');
-    expectApiError(await app.inject({ method: 'GET', url: '/v1/jobs/job_%00' }), 400, 'id');
-    expectApiError(await app.inject({ method: 'GET', url: '/v1/jobs?before=%00' }), 400, 'before');
+    expectApiError(await inject({ method: 'GET', url: '/v1/jobs/job_%00' }), 400, 'id');
+    expectApiError(await inject({ method: 'GET', url: '/v1/jobs?before=%00' }), 400, 'before');
   });
 });
 
 describe('reading, listing and canceling jobs', () => {
   it('answers unknown ids with a 404 JSON error', async () => {
-    expect(expectApiError(await app.inject({ method: 'GET', url: '/v1/jobs/job_missing' }), 404).code).toBe('not_found');
-    expectApiError(await app.inject({ method: 'POST', url: '/v1/jobs/job_missing/cancel' }), 404);
-    expectApiError(await app.inject({ method: 'GET', url: `/v1/jobs/${'j'.repeat(300)}` }), 400, 'id');
-    expect(expectApiError(await app.inject({ method: 'GET', url: `/v1/jobs/${'j'.repeat(3000)}` }), 414).code).toBe('uri_too_long');
-    expectApiError(await app.inject({ method: 'GET', url: '/v1/jobs/%E0%A4%A' }), 400);
-    expectApiError(await app.inject({ method: 'GET', url: '/v1/nothing-here' }), 404);
+    expect(expectApiError(await inject({ method: 'GET', url: '/v1/jobs/job_missing' }), 404).code).toBe('not_found');
+    expectApiError(await inject({ method: 'POST', url: '/v1/jobs/job_missing/cancel' }), 404);
+    expectApiError(await inject({ method: 'GET', url: `/v1/jobs/${'j'.repeat(300)}` }), 400, 'id');
+    expect(expectApiError(await inject({ method: 'GET', url: `/v1/jobs/${'j'.repeat(3000)}` }), 414).code).toBe('uri_too_long');
+    expectApiError(await inject({ method: 'GET', url: '/v1/jobs/%E0%A4%A' }), 400);
+    expectApiError(await inject({ method: 'GET', url: '/v1/nothing-here' }), 404);
   });
 
   it('cancels a queued job', async () => {
     const idle = await createHarness({ workers: false });
-    const idleApp = await buildApi(idle.runtime, { logger: false });
+    const { app: idleApp, inject: idleAppInject } = await buildTestApi(idle.runtime);
     try {
-      const created = await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: 'never runs', model: 'simulated/image' } });
+      const created = await idleAppInject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: 'never runs', model: 'simulated/image' } });
       const { id } = created.json<JobView>();
-      const canceled = await idleApp.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel` });
+      const canceled = await idleAppInject({ method: 'POST', url: `/v1/jobs/${id}/cancel` });
       expect(canceled.statusCode).toBe(200);
       expect(canceled.json<JobView>().status).toBe('canceled');
       // Clients often send a JSON content type with no body on a bare POST.
-      const again = await idleApp.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: { 'content-type': 'application/json' } });
+      const again = await idleAppInject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: { 'content-type': 'application/json' } });
       expect(again.statusCode).toBe(200);
       expect(again.json<JobView>().status).toBe('canceled');
-      expect((await idleApp.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobView>().status).toBe('canceled');
+      expect((await idleAppInject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobView>().status).toBe('canceled');
       expect(idle.simulated.stats().submits).toBe(0);
     } finally {
       await idleApp.close();
@@ -194,21 +195,21 @@ describe('reading, listing and canceling jobs', () => {
 
   it('pages with before/limit and filters by status and kind', async () => {
     const idle = await createHarness({ workers: false });
-    const idleApp = await buildApi(idle.runtime, { logger: false });
+    const { app: idleApp, inject: idleAppInject } = await buildTestApi(idle.runtime);
     try {
       const ids: string[] = [];
       for (let index = 0; index < 5; index++) {
-        const created = await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: `page ${index}` } });
+        const created = await idleAppInject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: `page ${index}` } });
         ids.push(created.json<JobView>().id);
       }
-      const speech = await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'speech', prompt: 'hello there' } });
+      const speech = await idleAppInject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'speech', prompt: 'hello there' } });
       expect(speech.statusCode).toBe(201);
       const speechId = speech.json<JobView>().id;
-      await idleApp.inject({ method: 'POST', url: `/v1/jobs/${ids[0]}/cancel` });
+      await idleAppInject({ method: 'POST', url: `/v1/jobs/${ids[0]}/cancel` });
 
       type Page = { object: string; data: JobView[]; next_cursor: string | null };
       const list = async (query: string) => {
-        const response = await idleApp.inject({ method: 'GET', url: `/v1/jobs${query}` });
+        const response = await idleAppInject({ method: 'GET', url: `/v1/jobs${query}` });
         expect(response.statusCode).toBe(200);
         return response.json<Page>();
       };
@@ -224,12 +225,12 @@ describe('reading, listing and canceling jobs', () => {
       expect((await list('?status=canceled')).data.map((job) => job.id)).toEqual([ids[0]]);
       expect((await list('?status=queued&kind=image')).data).toHaveLength(4);
 
-      expectApiError(await idleApp.inject({ method: 'GET', url: '/v1/jobs?limit=0' }), 400, 'limit');
-      expectApiError(await idleApp.inject({ method: 'GET', url: '/v1/jobs?limit=abc' }), 400, 'limit');
-      const status = expectApiError(await idleApp.inject({ method: 'GET', url: '/v1/jobs?status=nope' }), 400, 'status');
+      expectApiError(await idleAppInject({ method: 'GET', url: '/v1/jobs?limit=0' }), 400, 'limit');
+      expectApiError(await idleAppInject({ method: 'GET', url: '/v1/jobs?limit=abc' }), 400, 'limit');
+      const status = expectApiError(await idleAppInject({ method: 'GET', url: '/v1/jobs?status=nope' }), 400, 'status');
       expect(status.message).toMatch(/queued/);
-      expectApiError(await idleApp.inject({ method: 'GET', url: '/v1/jobs?sort=asc' }), 400, 'sort');
-      expectApiError(await idleApp.inject({ method: 'GET', url: '/v1/jobs?status=queued&status=failed' }), 400, 'status');
+      expectApiError(await idleAppInject({ method: 'GET', url: '/v1/jobs?sort=asc' }), 400, 'sort');
+      expectApiError(await idleAppInject({ method: 'GET', url: '/v1/jobs?status=queued&status=failed' }), 400, 'status');
     } finally {
       await idleApp.close();
       await idle.close();
@@ -239,7 +240,7 @@ describe('reading, listing and canceling jobs', () => {
 
 describe('uploads', () => {
   const upload = (payload: Buffer | string, contentType?: string) =>
-    app.inject({ method: 'POST', url: '/v1/uploads', payload, headers: contentType ? { 'content-type': contentType } : {} });
+    inject({ method: 'POST', url: '/v1/uploads', payload, headers: contentType ? { 'content-type': contentType } : {} });
 
   it('stores a PNG and uses it as the photo of an image-to-image card', async () => {
     const png = await pngBytes(120, 80);
@@ -247,14 +248,14 @@ describe('uploads', () => {
     expect(response.statusCode).toBe(201);
     const asset = response.json<AssetView>();
     expect(asset).toMatchObject({ mime: 'image/png', kind: 'image', width: 120, height: 80, bytes: png.length });
-    const content = await app.inject({ method: 'GET', url: asset.url });
+    const content = await inject({ method: 'GET', url: asset.url });
     expect(content.rawPayload.equals(png)).toBe(true);
 
     const created = await postJob({ kind: 'image', prompt: 'With a photo', model: 'local/card', image_asset_ids: [asset.id], params: { width: 320, height: 320 } });
     expect(created.statusCode).toBe(201);
     const done = await waitViaApi(created.json<JobView>().id);
     expect(done.status).toBe('succeeded');
-    const meta = await sharp((await app.inject({ method: 'GET', url: done.outputs[0]?.url ?? '' })).rawPayload).metadata();
+    const meta = await sharp((await inject({ method: 'GET', url: done.outputs[0]?.url ?? '' })).rawPayload).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 320]);
   });
 
@@ -284,7 +285,7 @@ describe('uploads', () => {
 
 describe('system routes', () => {
   it('lists providers with models and capabilities and never a secret', async () => {
-    const response = await app.inject({ method: 'GET', url: '/v1/providers' });
+    const response = await inject({ method: 'GET', url: '/v1/providers' });
     expect(response.statusCode).toBe(200);
     expect(response.body).not.toContain('sk-very-secret');
     type Listed = { id: string; keys: { id: string }[]; models: { id: string; capabilities: { kind: string } }[] };
@@ -298,7 +299,7 @@ describe('system routes', () => {
   });
 
   it('reports health', async () => {
-    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    const response = await inject({ method: 'GET', url: '/healthz' });
     expect(response.json()).toEqual({ status: 'ok' });
   });
 });

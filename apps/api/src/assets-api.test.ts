@@ -4,16 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
-import { buildApi, type AssetView, type JobView } from './index.ts';
+import type { AssetView, JobView } from './index.ts';
 import { loadSettings } from '@mediagate/engine';
-import { expectApiError } from './test-support.ts';
+import { expectApiError, buildTestApi, type Inject } from './test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
+let inject: Inject;
 
 beforeAll(async () => {
   harness = await createHarness();
-  app = await buildApi(harness.runtime, { logger: false, maxUploadBytes: 64 * 1024 });
+  ({ app, inject } = await buildTestApi(harness.runtime, { maxUploadBytes: 64 * 1024 }));
 });
 afterAll(async () => {
   await app?.close();
@@ -37,7 +38,7 @@ function formBody(parts: { name: string; filename?: string; type?: string; conte
   return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-const uploadForm = (parts: Parameters<typeof formBody>[0]) => app.inject({ method: 'POST', url: '/v1/uploads', ...formBody(parts) });
+const uploadForm = (parts: Parameters<typeof formBody>[0]) => inject({ method: 'POST', url: '/v1/uploads', ...formBody(parts) });
 
 describe('POST /v1/uploads as multipart/form-data', () => {
   it('stores the file and uses it as the photo of a local/card job', async () => {
@@ -48,7 +49,7 @@ describe('POST /v1/uploads as multipart/form-data', () => {
     const asset = response.json<AssetView>();
     expect(asset).toMatchObject({ mime: 'image/png', kind: 'image', width: 90, height: 60, bytes: png.length });
 
-    const created = await app.inject({
+    const created = await inject({
       method: 'POST',
       url: '/v1/jobs',
       payload: { kind: 'image', prompt: 'Framed', model: 'local/card', image_asset_ids: [asset.id], params: { width: 200, height: 200 } },
@@ -72,13 +73,13 @@ describe('POST /v1/uploads as multipart/form-data', () => {
     const form = expectApiError(await uploadForm([{ name: 'file', filename: 'big.png', content: large }]), 413, 'file');
     expect(form.code).toBe('payload_too_large');
     expect(form.message).toContain('65536-byte');
-    const raw = expectApiError(await app.inject({ method: 'POST', url: '/v1/uploads', payload: large, headers: { 'content-type': 'image/png' } }), 413);
+    const raw = expectApiError(await inject({ method: 'POST', url: '/v1/uploads', payload: large, headers: { 'content-type': 'image/png' } }), 413);
     expect(raw.message).toContain('MEDIAGATE_MAX_UPLOAD_BYTES');
-    const text = expectApiError(await app.inject({ method: 'POST', url: '/v1/uploads', payload: 'x', headers: { 'content-type': 'text/plain' } }), 415);
+    const text = expectApiError(await inject({ method: 'POST', url: '/v1/uploads', payload: 'x', headers: { 'content-type': 'text/plain' } }), 415);
     expect(text.message).toContain('multipart/form-data');
     // The raw-body upload still works beside the form one.
     const png = await pngBytes(20, 10);
-    const direct = await app.inject({ method: 'POST', url: '/v1/uploads', payload: png, headers: { 'content-type': 'image/png' } });
+    const direct = await inject({ method: 'POST', url: '/v1/uploads', payload: png, headers: { 'content-type': 'image/png' } });
     expect(direct.statusCode).toBe(201);
   });
 
@@ -95,9 +96,9 @@ describe('GET /v1/assets/:id/content', () => {
   let bytes: Buffer;
   beforeAll(async () => {
     bytes = await pngBytes(40, 30);
-    asset = (await app.inject({ method: 'POST', url: '/v1/uploads', payload: bytes, headers: { 'content-type': 'image/png' } })).json<AssetView>();
+    asset = (await inject({ method: 'POST', url: '/v1/uploads', payload: bytes, headers: { 'content-type': 'image/png' } })).json<AssetView>();
   });
-  const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: asset.url, headers });
+  const get = (headers: Record<string, string>) => inject({ method: 'GET', url: asset.url, headers });
 
   it('answers the whole content with its type, length, ETag and Accept-Ranges', async () => {
     const response = await get({});
@@ -166,7 +167,7 @@ describe('GET /v1/assets/:id/content', () => {
       durationMs: null,
       storageKey: asset.sha256,
     });
-    expectApiError(await app.inject({ method: 'GET', url: `/v1/assets/${theirs.id}/content` }), 404);
-    expectApiError(await app.inject({ method: 'GET', url: `/v1/assets/${theirs.id}/content`, headers: { range: 'bytes=0-1' } }), 404);
+    expectApiError(await inject({ method: 'GET', url: `/v1/assets/${theirs.id}/content` }), 404);
+    expectApiError(await inject({ method: 'GET', url: `/v1/assets/${theirs.id}/content`, headers: { range: 'bytes=0-1' } }), 404);
   });
 });

@@ -3,18 +3,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
-import { buildApi, type JobView } from './index.ts';
+import type { JobView } from './index.ts';
 import { eventHubStats } from './routes-events.ts';
 import { SseClient, type EventPayload, type Frame } from './sse-test-client.ts';
-import { isErrorBody } from './test-support.ts';
+import { bearer, buildTestApi, isErrorBody } from './test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
 let baseUrl: string;
+/** The default tenant's key, where submitAsync puts its jobs. */
+let auth: { authorization: string };
 
 beforeAll(async () => {
   harness = await createHarness();
-  app = await buildApi(harness.runtime, { logger: false });
+  const api = await buildTestApi(harness.runtime);
+  app = api.app;
+  auth = bearer(api.apiKey);
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -25,7 +29,7 @@ afterAll(async () => {
 async function submitAsync(latencyMs: number, progressSteps = 5): Promise<string> {
   const response = await fetch(`${baseUrl}/v1/jobs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...auth, 'content-type': 'application/json' },
     body: JSON.stringify({
       kind: 'image',
       prompt: 'Progress, live',
@@ -58,7 +62,7 @@ function asRecorded(client: SseClient) {
 describe('GET /v1/jobs/:id/events as an event stream', () => {
   it('streams a running job from queued to succeeded, ids one apart, then closes', async () => {
     const jobId = await submitAsync(600);
-    const client = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`);
+    const client = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`, auth);
     expect(client.response.status).toBe(200);
     expect(client.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     await client.done;
@@ -81,21 +85,21 @@ describe('GET /v1/jobs/:id/events as an event stream', () => {
 
   it('resumes after Last-Event-ID with exactly the later events, no repeats', async () => {
     const jobId = await submitAsync(800);
-    const first = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`);
+    const first = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`, auth);
     await first.until((frames) => frames.length >= 2);
     first.close();
     expect(first.frames.slice(0, 2).map((frame) => frame.id)).toEqual(['1', '2']);
 
-    const resumed = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`, { 'last-event-id': '2' });
+    const resumed = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`, { ...auth, 'last-event-id': '2' });
     await resumed.done;
     expect(resumed.frames.at(-1)?.event).toBe('succeeded');
     expect(asRecorded(resumed)).toEqual(await recorded(jobId, 2));
 
     // The same through ?after=N, for clients that cannot set headers (the header wins when both are sent).
-    const byQuery = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events?after=2`);
+    const byQuery = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events?after=2`, auth);
     await byQuery.done;
     expect(asRecorded(byQuery)).toEqual(await recorded(jobId, 2));
-    const both = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events?after=1`, { 'last-event-id': '3' });
+    const both = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events?after=1`, { ...auth, 'last-event-id': '3' });
     await both.done;
     expect(asRecorded(both)).toEqual(await recorded(jobId, 3));
   });
@@ -103,18 +107,18 @@ describe('GET /v1/jobs/:id/events as an event stream', () => {
   it('replays a finished job and closes; after its last event answers 204 so EventSource stops', async () => {
     const job = await harness.submit({ kind: 'image', prompt: 'Already done', model: 'simulated/image' });
     await harness.waitFor(job.id);
-    const client = await SseClient.open(`${baseUrl}/v1/jobs/${job.id}/events`);
+    const client = await SseClient.open(`${baseUrl}/v1/jobs/${job.id}/events`, auth);
     await client.done;
     const all = await recorded(job.id);
     expect(asRecorded(client)).toEqual(all);
     expect(client.frames.at(-1)?.event).toBe('succeeded');
 
-    const afterEnd = await fetch(`${baseUrl}/v1/jobs/${job.id}/events`, { headers: { accept: 'text/event-stream', 'last-event-id': String(all.length) } });
+    const afterEnd = await fetch(`${baseUrl}/v1/jobs/${job.id}/events`, { headers: { ...auth, accept: 'text/event-stream', 'last-event-id': String(all.length) } });
     expect(afterEnd.status).toBe(204);
   });
 
   it('answers an unknown job, or a Last-Event-ID the job never had, with the JSON error shape', async () => {
-    const missing = await fetch(`${baseUrl}/v1/jobs/job_doesnotexist/events`, { headers: { accept: 'text/event-stream' } });
+    const missing = await fetch(`${baseUrl}/v1/jobs/job_doesnotexist/events`, { headers: { ...auth, accept: 'text/event-stream' } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
     const body: unknown = await missing.json();
@@ -123,7 +127,7 @@ describe('GET /v1/jobs/:id/events as an event stream', () => {
     const job = await harness.submit({ kind: 'image', prompt: 'Ids', model: 'simulated/image' });
     await harness.waitFor(job.id);
     for (const lastEventId of ['999', 'abc', 'job_other:1']) {
-      const bad = await fetch(`${baseUrl}/v1/jobs/${job.id}/events`, { headers: { accept: 'text/event-stream', 'last-event-id': lastEventId } });
+      const bad = await fetch(`${baseUrl}/v1/jobs/${job.id}/events`, { headers: { ...auth, accept: 'text/event-stream', 'last-event-id': lastEventId } });
       expect(bad.status, lastEventId).toBe(400);
       const error: unknown = await bad.json();
       expect(isErrorBody(error) && error.error.field).toBe('last-event-id');
@@ -133,7 +137,7 @@ describe('GET /v1/jobs/:id/events as an event stream', () => {
   it('keeps the JSON list for clients that do not ask for an event stream', async () => {
     const job = await harness.submit({ kind: 'image', prompt: 'Listed', model: 'simulated/image' });
     await harness.waitFor(job.id);
-    const response = await fetch(`${baseUrl}/v1/jobs/${job.id}/events?after=1`);
+    const response = await fetch(`${baseUrl}/v1/jobs/${job.id}/events?after=1`, { headers: auth });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const list = (await response.json()) as { object: string; data: EventPayload[] };
@@ -143,7 +147,7 @@ describe('GET /v1/jobs/:id/events as an event stream', () => {
 
   it('fans one job out to many clients over one Redis subscription', async () => {
     const jobId = await submitAsync(1000);
-    const clients = await Promise.all(Array.from({ length: 50 }, () => SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`)));
+    const clients = await Promise.all(Array.from({ length: 50 }, () => SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`, auth)));
     const numsub = await harness.runtime.redis.pubsub('NUMSUB', `${harness.settings.queuePrefix}:events`);
     expect(Number(numsub[1])).toBe(1);
     await Promise.all(clients.map((client) => client.done));
@@ -154,7 +158,7 @@ describe('GET /v1/jobs/:id/events as an event stream', () => {
 
 describe('GET /v1/events', () => {
   it("carries the live events of all the tenant's jobs, ids as <jobId>:<seq>", async () => {
-    const client = await SseClient.open(`${baseUrl}/v1/events`);
+    const client = await SseClient.open(`${baseUrl}/v1/events`, auth);
     expect(client.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const [first, second] = await Promise.all([submitAsync(400, 2), submitAsync(500, 2)]);
     const finished = (frames: Frame[], jobId: string) => frames.some((frame) => frame.id?.startsWith(`${jobId}:`) && frame.event === 'succeeded');
@@ -177,8 +181,8 @@ describe('leaving', () => {
     const empty = () => eventHubStats(app).jobListeners === 0 && eventHubStats(app).tenantListeners === 0;
     await eventually(empty);
     const jobId = await submitAsync(5000);
-    const jobClient = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`);
-    const tenantClient = await SseClient.open(`${baseUrl}/v1/events`);
+    const jobClient = await SseClient.open(`${baseUrl}/v1/jobs/${jobId}/events`, auth);
+    const tenantClient = await SseClient.open(`${baseUrl}/v1/events`, auth);
     await jobClient.until((frames) => frames.length >= 1);
     expect(eventHubStats(app)).toEqual({ subscribed: true, jobListeners: 1, tenantListeners: 1 });
 
@@ -187,7 +191,7 @@ describe('leaving', () => {
     expect(eventHubStats(app).tenantListeners).toBe(1);
     tenantClient.close();
     await eventually(empty);
-    await fetch(`${baseUrl}/v1/jobs/${jobId}/cancel`, { method: 'POST' });
+    await fetch(`${baseUrl}/v1/jobs/${jobId}/cancel`, { method: 'POST', headers: auth });
   });
 });
 
@@ -196,15 +200,15 @@ describe('closing the app', () => {
     const channel = `${harness.settings.queuePrefix}:events`;
     const subscribers = async () => Number((await harness.runtime.redis.pubsub('NUMSUB', channel))[1]);
     const before = await subscribers();
-    const other = await buildApi(harness.runtime, { logger: false });
+    const { app: other } = await buildTestApi(harness.runtime);
     const otherUrl = await other.listen({ port: 0, host: '127.0.0.1' });
     const jobId = await submitAsync(5000);
-    const clients = await Promise.all([SseClient.open(`${otherUrl}/v1/jobs/${jobId}/events`), SseClient.open(`${otherUrl}/v1/events`)]);
+    const clients = await Promise.all([SseClient.open(`${otherUrl}/v1/jobs/${jobId}/events`, auth), SseClient.open(`${otherUrl}/v1/events`, auth)]);
     expect(await subscribers()).toBe(before + 1);
 
     await other.close();
     await Promise.all(clients.map((client) => client.done));
     expect(await subscribers()).toBe(before);
-    await fetch(`${baseUrl}/v1/jobs/${jobId}/cancel`, { method: 'POST' });
+    await fetch(`${baseUrl}/v1/jobs/${jobId}/cancel`, { method: 'POST', headers: auth });
   });
 });

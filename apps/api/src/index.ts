@@ -17,9 +17,13 @@ import { installOpenApi } from './openapi/routes-openapi.ts';
 import { registerOpsRoutes } from './ops/routes-ops.ts';
 import { registerAdminRoutes } from './admin/routes-admin.ts';
 import { registerSystemRoutes } from './routes-system.ts';
+import { KeyCache } from './auth/key-cache.ts';
+import { installTenantAuth } from './auth/tenant-auth.ts';
 
 export { jobView, assetView, type JobView, type AssetView } from './views.ts';
 export { describeProviders } from './providers-view.ts';
+export { issueApiKey, apiKeyPrefix, type IssuedApiKey } from './auth/api-keys.ts';
+export { ensureLocalApiKey, localApiKeyFile } from './auth/local-key.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes (uploads included). */
@@ -27,8 +31,13 @@ export interface ApiOptions {
   /** Largest upload, bytes; else MEDIAGATE_MAX_UPLOAD_BYTES (settings), capped by `bodyLimit`. */
   maxUploadBytes?: number;
   logger?: boolean;
-  /** Key for the queue board at /admin/queues; else MEDIAGATE_ADMIN_KEY (unset: the board is off). */
+  /** Key for /v1/admin/keys and the queue board at /admin/queues; else MEDIAGATE_ADMIN_KEY (unset: both are off). */
   adminKey?: string;
+  /**
+   * How long a verified tenant key is trusted without a database read, ms (default 10 s): a key
+   * revoked through another process sharing the database stops working here within this time.
+   */
+  keyCacheTtlMs?: number;
 }
 
 export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Promise<FastifyInstance> {
@@ -47,6 +56,8 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   installErrorHandling(app);
   installBodyParsing(app);
   installOpenApi(app);
+  const keys = new KeyCache(runtime.repo, options.keyCacheTtlMs === undefined ? {} : { ttlMs: options.keyCacheTtlMs });
+  installTenantAuth(app, keys);
   registerSystemRoutes(app, runtime);
   registerOpsRoutes(app, runtime);
   registerJobRoutes(app, runtime);
@@ -58,7 +69,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerUploadRoutes(app, runtime, { maxUploadBytes });
   registerWebhookRoutes(app, runtime);
   registerOpenAiRoutes(app, runtime);
-  registerAdminRoutes(app, runtime, { adminKey: options.adminKey });
+  registerAdminRoutes(app, runtime, { keys, ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }) });
   await app.ready();
   return app;
 }

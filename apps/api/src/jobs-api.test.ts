@@ -6,17 +6,18 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { newId } from '@mediagate/core';
 import { submitJob } from '@mediagate/engine';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
-import { buildApi, type AssetView, type JobView } from './index.ts';
+import type { AssetView, JobView } from './index.ts';
 import type { PricedModel } from './routes-estimate.ts';
-import { expectApiError, sideEffects } from './test-support.ts';
+import { expectApiError, sideEffects, buildTestApi, type Inject } from './test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
+let inject: Inject;
 const otherTenant = 'ten_other';
 
 beforeAll(async () => {
   harness = await createHarness();
-  app = await buildApi(harness.runtime, { logger: false });
+  ({ app, inject } = await buildTestApi(harness.runtime));
 });
 afterAll(async () => {
   await app?.close();
@@ -27,12 +28,12 @@ type JobWithOutputs = JobView & { outputs: AssetView[] };
 type Page = { data: JobView[]; next_cursor: string | null };
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url, payload: payload as InjectOptions['payload'], headers });
+  inject({ method: 'POST', url, payload: payload as InjectOptions['payload'], headers });
 
 async function waitViaApi(id: string): Promise<JobWithOutputs> {
   const job = await harness.waitFor(id);
   expect(job.status).toBe('succeeded');
-  return (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
+  return (await inject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -66,12 +67,12 @@ describe('POST /v1/jobs with Idempotency-Key', () => {
 
   it('creates one job when the same key arrives many times at once', async () => {
     const idle = await createHarness({ workers: false });
-    const idleApp = await buildApi(idle.runtime, { logger: false });
+    const { app: idleApp, inject: idleAppInject } = await buildTestApi(idle.runtime);
     try {
       const key = `burst-${newId('job')}`;
       const body = { kind: 'image', prompt: 'Burst', model: 'simulated/image' };
       const answers = await Promise.all(
-        Array.from({ length: 6 }, () => idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: body, headers: { 'idempotency-key': key } })),
+        Array.from({ length: 6 }, () => idleAppInject({ method: 'POST', url: '/v1/jobs', payload: body, headers: { 'idempotency-key': key } })),
       );
       expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
       expect(new Set(answers.map((answer) => answer.json<JobView>().id)).size).toBe(1);
@@ -101,14 +102,14 @@ describe('POST /v1/jobs with Idempotency-Key', () => {
 describe('GET /v1/jobs filters and cursors', () => {
   it('filters by provider, batch and creation time and pages with next_cursor', async () => {
     const idle = await createHarness({ workers: false });
-    const idleApp = await buildApi(idle.runtime, { logger: false });
+    const { app: idleApp, inject: idleAppInject } = await buildTestApi(idle.runtime);
     const list = async (query: string) => {
-      const response = await idleApp.inject({ method: 'GET', url: `/v1/jobs${query}` });
+      const response = await idleAppInject({ method: 'GET', url: `/v1/jobs${query}` });
       expect(response.statusCode, response.body).toBe(200);
       return response.json<Page>();
     };
     const create = async (payload: Record<string, unknown>) =>
-      (await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload })).json<JobView>().id;
+      (await idleAppInject({ method: 'POST', url: '/v1/jobs', payload })).json<JobView>().id;
     try {
       const early = [await create({ kind: 'image', prompt: 'a', model: 'simulated/image' }), await create({ kind: 'image', prompt: 'b', model: 'local/card' })];
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -148,7 +149,7 @@ describe('GET /v1/jobs filters and cursors', () => {
         ['limit=201', 'limit'],
         ['batch=bat_spring', 'batch'],
       ] as const) {
-        expectApiError(await idleApp.inject({ method: 'GET', url: `/v1/jobs?${query}` }), 400, field);
+        expectApiError(await idleAppInject({ method: 'GET', url: `/v1/jobs?${query}` }), 400, field);
       }
     } finally {
       await idleApp.close();
@@ -166,45 +167,45 @@ describe('DELETE /v1/jobs/:id', () => {
     const file = await harness.runtime.store.localPath(stored?.storageKey ?? '');
     expect(await exists(file)).toBe(true);
 
-    const deleted = await app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` });
+    const deleted = await inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` });
     expect(deleted.statusCode).toBe(204);
     expect(deleted.body).toBe('');
-    expectApiError(await app.inject({ method: 'GET', url: `/v1/jobs/${done.id}` }), 404);
-    expectApiError(await app.inject({ method: 'GET', url: output.url }), 404);
+    expectApiError(await inject({ method: 'GET', url: `/v1/jobs/${done.id}` }), 404);
+    expectApiError(await inject({ method: 'GET', url: output.url }), 404);
     expect(await harness.runtime.repo.listEvents(done.id, 0)).toEqual([]);
     expect(await harness.runtime.repo.listAttempts(done.id)).toEqual([]);
     expect(await exists(file)).toBe(false);
-    expectApiError(await app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` }), 404);
+    expectApiError(await inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` }), 404);
   });
 
   it('keeps bytes that an upload of the same content still uses', async () => {
     const created = await post('/v1/jobs', { kind: 'image', prompt: `Shared ${newId('job')}`, model: 'local/card', params: { width: 80, height: 80 } });
     const done = await waitViaApi(created.json<JobView>().id);
     const output = done.outputs[0] as AssetView;
-    const bytes = (await app.inject({ method: 'GET', url: output.url })).rawPayload;
-    const upload = await app.inject({ method: 'POST', url: '/v1/uploads', payload: bytes, headers: { 'content-type': 'image/png' } });
+    const bytes = (await inject({ method: 'GET', url: output.url })).rawPayload;
+    const upload = await inject({ method: 'POST', url: '/v1/uploads', payload: bytes, headers: { 'content-type': 'image/png' } });
     expect(upload.statusCode).toBe(201);
     const copy = upload.json<AssetView>();
     expect(copy.sha256).toBe(output.sha256);
 
-    expect((await app.inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` })).statusCode).toBe(204);
-    const content = await app.inject({ method: 'GET', url: copy.url });
+    expect((await inject({ method: 'DELETE', url: `/v1/jobs/${done.id}` })).statusCode).toBe(204);
+    const content = await inject({ method: 'GET', url: copy.url });
     expect(content.statusCode).toBe(200);
     expect(content.rawPayload.equals(bytes)).toBe(true);
   });
 
   it('cancels a queued job before deleting it, and never touches another tenant\'s', async () => {
     const idle = await createHarness({ workers: false });
-    const idleApp = await buildApi(idle.runtime, { logger: false });
+    const { app: idleApp, inject: idleAppInject } = await buildTestApi(idle.runtime);
     try {
-      const queued = (await idleApp.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: 'waiting', model: 'simulated/image' } })).json<JobView>();
+      const queued = (await idleAppInject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: 'waiting', model: 'simulated/image' } })).json<JobView>();
       expect(queued.status).toBe('queued');
-      expect((await idleApp.inject({ method: 'DELETE', url: `/v1/jobs/${queued.id}` })).statusCode).toBe(204);
+      expect((await idleAppInject({ method: 'DELETE', url: `/v1/jobs/${queued.id}` })).statusCode).toBe(204);
       expect(await idle.runtime.repo.getJob(queued.id)).toBeUndefined();
       const theirs = await submitJob(idle.runtime, otherTenant, { kind: 'image', prompt: 'not yours', model: 'local/card' });
-      expectApiError(await idleApp.inject({ method: 'DELETE', url: `/v1/jobs/${theirs.id}` }), 404);
+      expectApiError(await idleAppInject({ method: 'DELETE', url: `/v1/jobs/${theirs.id}` }), 404);
       expect(await idle.runtime.repo.getJob(theirs.id)).toMatchObject({ status: 'queued' });
-      expectApiError(await idleApp.inject({ method: 'DELETE', url: '/v1/jobs/job_missing' }), 404);
+      expectApiError(await idleAppInject({ method: 'DELETE', url: '/v1/jobs/job_missing' }), 404);
       expect(idle.simulated.stats().submits).toBe(0);
     } finally {
       await idleApp.close();

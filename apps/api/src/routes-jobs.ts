@@ -1,9 +1,10 @@
 // Job routes: create (idempotent with Idempotency-Key), read, list, cancel, delete, events.
 // Everything is scoped to the caller's tenant.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, NotFoundError, isTerminal, parseInput } from '@mediagate/core';
 import { cancelJob, submitOrReplayJob, type Runtime } from '@mediagate/engine';
+import { authenticatedTenant } from './auth/tenant-auth.ts';
 import { idempotencyConflict, idempotencyKeyOf, sameRequest } from './idempotency.ts';
 import { parseJobListQuery } from './job-list-query.ts';
 import { fanOutView } from './fan-out-view.ts';
@@ -11,10 +12,9 @@ import { jobView } from './views.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
-export function tenantOf(request: { headers: Record<string, unknown> }): string {
-  void request;
-  // Tenants arrive with API keys; until then every caller is the default tenant.
-  return 'ten_default';
+/** The tenant of the request's API key (auth/tenant-auth.ts); every read and write is scoped to it. */
+export function tenantOf(request: FastifyRequest): string {
+  return authenticatedTenant(request);
 }
 
 /** The body as a JSON object, or a 400 showing what a job request looks like. */

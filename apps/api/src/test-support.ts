@@ -1,8 +1,54 @@
-// Helpers shared by the API's test files: reading the one error shape out of an injected
-// response, and totals that prove a rejected request wrote and sent nothing.
+// Helpers shared by the API's test files: an API with a tenant key and an inject that sends it,
+// reading the one error shape out of an injected response, and totals that prove a rejected
+// request wrote and sent nothing.
 import { expect } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { defaultTenantId, type Runtime } from '@mediagate/engine';
 import type { Harness } from '../../../test/support/harness.ts';
+import { issueApiKey } from './auth/api-keys.ts';
+import { buildApi, type ApiOptions } from './index.ts';
+
+/** `app.inject` with a tenant's key: a request's own `authorization` header (even undefined, for none) wins. */
+export type Inject = (options: InjectOptions) => Promise<LightMyRequestResponse>;
+
+/** Makes a key for `tenantId` (created when new) and returns it. */
+export async function createTestKey(runtime: Runtime, tenantId: string = defaultTenantId): Promise<string> {
+  return (await issueApiKey(runtime.repo, { id: tenantId })).key;
+}
+
+/** `{ authorization: 'Bearer <key>' }`, for fetch, SSE clients and the openai client's headers. */
+export function bearer(apiKey: string): { authorization: string } {
+  return { authorization: `Bearer ${apiKey}` };
+}
+
+export function injectAs(app: FastifyInstance, apiKey: string): Inject {
+  return (options) => {
+    const headers: Record<string, string | string[] | undefined> = { ...bearer(apiKey), ...(options.headers as Record<string, string | string[] | undefined>) };
+    if (headers.authorization === undefined) delete headers.authorization;
+    return app.inject({ ...options, headers: headers as InjectOptions['headers'] });
+  };
+}
+
+export interface TestApi {
+  app: FastifyInstance;
+  /** The tenant the key belongs to: the default tenant unless asked otherwise (where harness.submit puts jobs). */
+  tenantId: string;
+  apiKey: string;
+  /** Requests as that tenant. */
+  inject: Inject;
+}
+
+/**
+ * The API over `runtime` plus a key for `tenantId` (default: the default tenant):
+ *   const api = await buildTestApi(harness.runtime, { logger: false });
+ *   await api.inject({ method: 'GET', url: '/v1/jobs' });
+ */
+export async function buildTestApi(runtime: Runtime, options: ApiOptions & { tenantId?: string } = {}): Promise<TestApi> {
+  const { tenantId = defaultTenantId, ...apiOptions } = options;
+  const app = await buildApi(runtime, { logger: false, ...apiOptions });
+  const apiKey = await createTestKey(runtime, tenantId);
+  return { app, tenantId, apiKey, inject: injectAs(app, apiKey) };
+}
 
 export interface ApiErrorBody {
   error: { code: string; message: string; field?: string; allowed?: (string | number)[] };

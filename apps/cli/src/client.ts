@@ -8,9 +8,12 @@ export class ServerUnreachableError extends Error {
 
 export class ApiClient {
   readonly baseUrl: string;
+  readonly #apiKey: string | undefined;
 
-  constructor(baseUrl: string) {
+  /** `apiKey` is sent as `Authorization: Bearer <key>` (server.ts finds it). */
+  constructor(baseUrl: string, apiKey?: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#apiKey = apiKey;
   }
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
@@ -24,7 +27,11 @@ export class ApiClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { ...(body !== undefined && !isBytes ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          ...(body !== undefined && !isBytes ? { 'content-type': 'application/json' } : {}),
+          ...(this.#apiKey === undefined ? {} : { authorization: `Bearer ${this.#apiKey}` }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: isBytes ? new Uint8Array(body) : JSON.stringify(body) }),
       });
     } catch (error) {
@@ -39,6 +46,9 @@ export class ApiClient {
       field = parsed.error?.field;
     } catch {
       // not JSON: keep the status line
+    }
+    if (response.status === 401) {
+      message += this.#apiKey === undefined ? ' (no API key found: pass --api-key or set MEDIAGATE_API_KEY)' : ' (pass another with --api-key or MEDIAGATE_API_KEY)';
     }
     if (response.status >= 400 && response.status < 500) {
       throw new InputError(message, { status: response.status, ...(field ? { field } : {}) });

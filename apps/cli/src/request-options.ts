@@ -25,6 +25,7 @@ export interface GenerateFlags {
   output?: string;
   json?: boolean;
   server?: string;
+  apiKey?: string;
 }
 
 const extensionFormats: Record<string, OutputFormat> = {

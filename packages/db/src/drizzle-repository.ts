@@ -6,6 +6,7 @@ import { jobStatuses } from '@mediagate/core';
 import type { SQL } from 'drizzle-orm';
 import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as apiKeyStatements from './api-keys.ts';
 import * as batch from './batch-statements.ts';
 import { Batcher } from './batcher.ts';
 import { deleteJobRows, jobListConditions } from './job-queries.ts';
@@ -15,6 +16,8 @@ import { DrizzleWebhookRepository } from './webhooks.ts';
 import { DrizzlePresets } from './presets.ts';
 import { DrizzleSpending } from './spending.ts';
 import type {
+  ApiKeyMatch,
+  ApiKeyRecord,
   AssetRecord,
   AttemptRecord,
   ClaimResult,
@@ -25,6 +28,7 @@ import type {
   JobPatch,
   JobRecord,
   Json,
+  NewApiKey,
   NewAsset,
   NewJob,
   ProviderKeyRecord,
@@ -135,6 +139,26 @@ export class DrizzleRepository implements Repository {
     const [existing] = await this.#db.select().from(tenants).where(eq(tenants.id, id));
     if (!existing) throw new Error(`tenant ${id} vanished while being ensured`);
     return toTenantRecord(existing);
+  }
+
+  getTenant(id: string): Promise<TenantRecord | undefined> {
+    return apiKeyStatements.getTenant(this.#db, id);
+  }
+
+  createApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
+    return apiKeyStatements.insertApiKey(this.#db, key);
+  }
+
+  findApiKeyByHash(hash: string): Promise<ApiKeyMatch | undefined> {
+    return apiKeyStatements.findApiKeyByHash(this.#db, hash);
+  }
+
+  listApiKeys(filter?: { tenantId?: string; active?: boolean }): Promise<ApiKeyRecord[]> {
+    return apiKeyStatements.listApiKeys(this.#db, filter);
+  }
+
+  revokeApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return apiKeyStatements.revokeApiKey(this.#db, id);
   }
 
   async createJob(job: NewJob): Promise<JobWithEvent> {

@@ -23,6 +23,20 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
+export interface NewApiKey {
+  id: string;
+  tenantId: string;
+  prefix: string;
+  /** Hash of the full key (the API uses SHA-256 hex). */
+  hash: string;
+}
+
+/** A key found by its hash, with the tenant it belongs to. */
+export interface ApiKeyMatch {
+  key: ApiKeyRecord;
+  tenant: TenantRecord;
+}
+
 export interface JobRecord {
   id: string;
   tenantId: string;
@@ -194,6 +208,16 @@ export interface Repository {
 
   /** Creates the tenant if missing; returns it either way. */
   ensureTenant(id: string, name: string): Promise<TenantRecord>;
+  getTenant(id: string): Promise<TenantRecord | undefined>;
+
+  /** Stores a tenant API key by its hash (api-keys.ts); the key itself is never stored. */
+  createApiKey(key: NewApiKey): Promise<ApiKeyRecord>;
+  /** The key with this hash and its tenant, revoked or not. */
+  findApiKeyByHash(hash: string): Promise<ApiKeyMatch | undefined>;
+  /** Newest first; `active` leaves out revoked keys. */
+  listApiKeys(filter?: { tenantId?: string; active?: boolean }): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked (the first revocation time stays); undefined for an unknown id. */
+  revokeApiKey(id: string): Promise<ApiKeyRecord | undefined>;
 
   /**
    * Inserts the job (status queued) and its first event (seq 1, type queued) atomically.

@@ -1,17 +1,22 @@
-// The queue board (Bull Board) at /admin/queues, every provider queue read-only, in its own scope
-// behind the admin key; without MEDIAGATE_ADMIN_KEY the board is off and its path answers 404.
+// Admin routes behind MEDIAGATE_ADMIN_KEY: tenant API keys at /v1/admin/keys, and the queue board
+// (Bull Board) at /admin/queues, every provider queue read-only, in its own scope; without the
+// key both are off and answer 404 saying how to turn them on.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Runtime } from '@mediagate/engine';
+import type { KeyCache } from '../auth/key-cache.ts';
 import { adminRealm, isAdminRequest } from './admin-auth.ts';
+import { registerAdminKeyRoutes } from './routes-admin-keys.ts';
 
 export const adminBoardPath = '/admin/queues';
 
 export interface AdminOptions {
-  /** The admin key; else MEDIAGATE_ADMIN_KEY. Unset or empty turns the board off. */
+  /** The admin key; else MEDIAGATE_ADMIN_KEY. Unset or empty turns the board and the key routes off. */
   adminKey?: string;
+  /** The API's cache of verified tenant keys, told about revokes. */
+  keys: KeyCache;
 }
 
 /** The board's page links web fonts from a CDN; the page is served without them (system fonts). */
@@ -26,8 +31,9 @@ function unauthorized(reply: FastifyReply): FastifyReply {
     .send({ error: { code: 'unauthorized', message: 'the admin key is required: Authorization: Bearer <key>, or Basic with the key as password' } });
 }
 
-export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, options: AdminOptions = {}): void {
+export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, options: AdminOptions): void {
   const adminKey = options.adminKey ?? process.env.MEDIAGATE_ADMIN_KEY ?? '';
+  registerAdminKeyRoutes(app, runtime, { adminKey, keys: options.keys });
 
   if (adminKey === '') {
     const off = async (_request: unknown, reply: FastifyReply) =>

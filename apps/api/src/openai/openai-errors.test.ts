@@ -11,8 +11,9 @@ import { createLocalProvider, type ProviderAdapter } from '@mediagate/providers'
 import { createHarness, type Harness } from '../../../../test/support/harness.ts';
 import { installBodyParsing } from '../body-parsing.ts';
 import { installErrorHandling } from '../errors.ts';
-import { buildApi } from '../index.ts';
-import { sideEffects } from '../test-support.ts';
+import { KeyCache } from '../auth/key-cache.ts';
+import { installTenantAuth } from '../auth/tenant-auth.ts';
+import { buildTestApi, sideEffects } from '../test-support.ts';
 import { registerOpenAiRoutes } from './openai-routes.ts';
 
 /** local/card's models, failing on demand: the prompt says how. */
@@ -31,6 +32,7 @@ let harness: Harness;
 let app: FastifyInstance;
 let client: OpenAI;
 let origin: string;
+let apiKey: string;
 
 async function listen(server: FastifyInstance): Promise<string> {
   await server.listen({ port: 0, host: '127.0.0.1' });
@@ -39,9 +41,9 @@ async function listen(server: FastifyInstance): Promise<string> {
 
 beforeAll(async () => {
   harness = await createHarness({ extraProviders: [faulty], settings: { maxAttempts: 1 } });
-  app = await buildApi(harness.runtime, { logger: false, bodyLimit: 64 * 1024 });
+  ({ app, apiKey } = await buildTestApi(harness.runtime, { bodyLimit: 64 * 1024 }));
   origin = await listen(app);
-  client = new OpenAI({ baseURL: `${origin}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 30_000 });
+  client = new OpenAI({ baseURL: `${origin}/v1`, apiKey, maxRetries: 0, timeout: 30_000 });
 });
 afterAll(async () => {
   await app?.close();
@@ -100,7 +102,7 @@ describe('bodies', () => {
     const tooLarge = await caught(client.images.edit({ prompt: 'x', image: big }));
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.message).toMatch(/image.*larger than 65536 bytes/);
-    const json = await fetch(`${origin}/v1/images/edits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"x"}' });
+    const json = await fetch(`${origin}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{"prompt":"x"}' });
     expect(json.status).toBe(415);
     expect(((await json.json()) as { error: { message: string } }).error.message).toContain('multipart/form-data');
   });
@@ -121,9 +123,10 @@ describe('jobs that do not succeed', () => {
     const bare = Fastify();
     installErrorHandling(bare);
     installBodyParsing(bare);
+    installTenantAuth(bare, new KeyCache(harness.runtime.repo));
     registerOpenAiRoutes(bare, harness.runtime, { waitTimeoutMs: 300 });
     try {
-      const impatient = new OpenAI({ baseURL: `${await listen(bare)}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const impatient = new OpenAI({ baseURL: `${await listen(bare)}/v1`, apiKey, maxRetries: 0 });
       const error = await caught(impatient.images.generate({ model: 'faulty/card', prompt: 'slow' }));
       expect(error).toBeInstanceOf(InternalServerError);
       expect(error.status).toBe(504);

@@ -13,7 +13,7 @@ import type { VideoSize } from 'openai/resources/videos';
 import sharp from 'sharp';
 import { ffprobePath } from '@mediagate/storage';
 import { createHarness, type Harness } from '../../../../test/support/harness.ts';
-import { buildApi } from '../index.ts';
+import { buildTestApi } from '../test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
@@ -22,10 +22,11 @@ let scratch: string;
 
 beforeAll(async () => {
   harness = await createHarness();
-  app = await buildApi(harness.runtime, { logger: false });
+  const api = await buildTestApi(harness.runtime);
+  app = api.app;
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
+  client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: api.apiKey, maxRetries: 0, timeout: 60_000 });
   scratch = await mkdtemp(path.join(os.tmpdir(), 'mediagate-openai-'));
 });
 afterAll(async () => {
@@ -61,7 +62,11 @@ describe('client.images.generate', () => {
     const urls = (result.data ?? []).map((image) => image.url ?? '');
     expect(new Set(urls).size).toBe(2);
     for (const url of urls) {
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/assets\/ast_[^/]+\/content$/);
+      // Signed for an hour, like OpenAI's own image URLs: fetched here without a key.
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/assets\/ast_[^/]+\/content\?expires=\d+&signature=[\w-]{43}$/);
+      const expires = Number(new URL(url).searchParams.get('expires'));
+      expect(expires * 1000 - Date.now()).toBeGreaterThan(55 * 60_000);
+      expect(expires * 1000 - Date.now()).toBeLessThanOrEqual(60 * 60_000);
       const response = await fetch(url);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('image/jpeg');

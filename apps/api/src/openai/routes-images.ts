@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { InputError, parseInput, type GenerationRequestInput } from '@mediagate/core';
 import type { AssetRecord } from '@mediagate/db';
 import { planJob, submitJob, withScratch } from '@mediagate/engine';
+import { shareLifetime, signedAssetPath } from '../auth/signed-urls.ts';
 import { tenantOf } from '../routes-jobs.ts';
 import { awaitOutputs, readAsset, type OpenAiContext } from './context.ts';
 import { booleanField, intField, parseSize, refuseUnlessNeutral } from './fields.ts';
@@ -77,10 +78,12 @@ function responseFormatOf(body: ImageBody): 'url' | 'b64_json' {
 
 async function imagesResponse(context: OpenAiContext, request: FastifyRequest, assets: AssetRecord[], format: 'url' | 'b64_json') {
   const origin = `${request.protocol}://${request.host}`;
+  // Like OpenAI's own image URLs: fetchable without a key, for an hour.
+  const expires = Math.floor(Date.now() / 1000) + shareLifetime.default;
   const data = await Promise.all(
     assets.map(async (asset) =>
       format === 'url'
-        ? { url: `${origin}/v1/assets/${asset.id}/content` }
+        ? { url: `${origin}${signedAssetPath(context.runtime.secrets, asset.id, expires)}` }
         : { b64_json: (await readAsset(context.runtime, asset)).toString('base64') },
     ),
   );

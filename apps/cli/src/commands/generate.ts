@@ -2,22 +2,21 @@
 // server, print the result. Exit 0 on success, 1 when the job failed, 2 on bad input.
 import type { GenerateFlags } from '../request-options.ts';
 import { buildRequest, checkOutputDirectory, parseKind } from '../request-options.ts';
-import { ApiClient } from '../client.ts';
 import { createProgress } from '../progress.ts';
 import { printResult } from '../result.ts';
 import { generateLocal } from './generate-local.ts';
 import { generateRemote } from './generate-remote.ts';
-import { serverFor } from '../server.ts';
+import { clientFor } from '../server.ts';
 
 export async function generateCommand(kindArg: string, prompt: string, flags: GenerateFlags): Promise<number> {
   const kind = parseKind(kindArg);
   const request = buildRequest(kind, prompt, flags);
   checkOutputDirectory(flags.output);
   const progress = createProgress(kind, !flags.json);
-  const server = serverFor(flags.server);
+  const client = clientFor(flags);
   const options = { ...(flags.image !== undefined ? { image: flags.image } : {}), ...(flags.output !== undefined ? { output: flags.output } : {}) };
-  const result = server
-    ? await generateRemote(new ApiClient(server), request, options, progress)
+  const result = client
+    ? await generateRemote(client, request, options, progress)
     : await generateLocal(request, options, progress);
   printResult(result, flags.json === true);
   return result.status === 'succeeded' ? 0 : 1;

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { NotFoundError, jobStatuses, parseInput } from '@mediagate/core';
 import { describeProviders, jobView } from '@mediagate/api';
 import { cancelJob, createLogger, createRuntime, defaultTenantId, type Runtime } from '@mediagate/engine';
-import { ApiClient } from '../client.ts';
-import { serverFor } from '../server.ts';
+import { clientFor, type ServerFlags } from '../server.ts';
 
 async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
   const runtime = await createRuntime({ command: 'jobs', logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
@@ -29,13 +28,13 @@ function jobLine(job: Json): string {
   return `${job.id}  ${job.status.padEnd(9)} ${job.kind.padEnd(6)} ${String(job.progress).padStart(3)}%  ${served}  ${job.prompt.slice(0, 50)}`;
 }
 
-export async function jobsList(flags: { status?: string; limit?: string; json?: boolean; server?: string }): Promise<number> {
-  const server = serverFor(flags.server);
+export async function jobsList(flags: { status?: string; limit?: string; json?: boolean } & ServerFlags): Promise<number> {
+  const client = clientFor(flags);
   const query = new URLSearchParams();
   if (flags.status) query.set('status', flags.status);
   query.set('limit', flags.limit ?? '20');
-  const list = server
-    ? (await new ApiClient(server).request<{ data: Json[] }>('GET', `/v1/jobs?${query}`)).data
+  const list = client
+    ? (await client.request<{ data: Json[] }>('GET', `/v1/jobs?${query}`)).data
     : await withRuntime(async (runtime) => {
         const filter = parseInput(listFlags, { status: flags.status, limit: flags.limit ?? '20' });
         return (await runtime.repo.listJobs({ tenantId: defaultTenantId, ...filter })).map((job) => jobView(job));
@@ -44,10 +43,10 @@ export async function jobsList(flags: { status?: string; limit?: string; json?: 
   return 0;
 }
 
-export async function jobsShow(id: string, flags: { json?: boolean; server?: string }): Promise<number> {
-  const server = serverFor(flags.server);
-  const job = server
-    ? await new ApiClient(server).request<Json>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
+export async function jobsShow(id: string, flags: { json?: boolean } & ServerFlags): Promise<number> {
+  const client = clientFor(flags);
+  const job = client
+    ? await client.request<Json>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
     : await withRuntime(async (runtime) => {
         const found = await runtime.repo.getJob(id, defaultTenantId);
         if (found === undefined) throw new NotFoundError('job', id);
@@ -58,10 +57,10 @@ export async function jobsShow(id: string, flags: { json?: boolean; server?: str
   return 0;
 }
 
-export async function jobsCancel(id: string, flags: { json?: boolean; server?: string }): Promise<number> {
-  const server = serverFor(flags.server);
-  const job = server
-    ? await new ApiClient(server).request<Json>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`)
+export async function jobsCancel(id: string, flags: { json?: boolean } & ServerFlags): Promise<number> {
+  const client = clientFor(flags);
+  const job = client
+    ? await client.request<Json>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`)
     : await withRuntime(async (runtime) => {
         const canceled = await cancelJob(runtime, id, defaultTenantId);
         if (canceled === undefined) throw new NotFoundError('job', id);
@@ -73,10 +72,10 @@ export async function jobsCancel(id: string, flags: { json?: boolean; server?: s
 
 type ProviderList = Awaited<ReturnType<typeof describeProviders>>;
 
-export async function providersCommand(flags: { json?: boolean; server?: string }): Promise<number> {
-  const server = serverFor(flags.server);
-  const providers: ProviderList = server
-    ? (await new ApiClient(server).request<{ data: ProviderList }>('GET', '/v1/providers')).data
+export async function providersCommand(flags: { json?: boolean } & ServerFlags): Promise<number> {
+  const client = clientFor(flags);
+  const providers: ProviderList = client
+    ? (await client.request<{ data: ProviderList }>('GET', '/v1/providers')).data
     : await withRuntime((runtime) => describeProviders(runtime));
   print(providers, flags.json, () =>
     providers

@@ -1,6 +1,6 @@
 // Long-running commands: `start` (api + workers in one process), `api` and `worker`.
 // They stop gracefully on SIGINT/SIGTERM: in-flight attempts finish or are picked up again.
-import { buildApi } from '@mediagate/api';
+import { buildApi, ensureLocalApiKey } from '@mediagate/api';
 import { createRuntime, type Runtime } from '@mediagate/engine';
 import { metricsPortFromEnv, startWorkers } from '@mediagate/worker';
 
@@ -10,6 +10,17 @@ function untilSignal(): Promise<string> {
     process.once('SIGINT', handler);
     process.once('SIGTERM', handler);
   });
+}
+
+/**
+ * The default tenant's key in <home>/api-key, made on first start, so the CLI on this machine
+ * (and a new user) can call the API at once. Only the file's path and the key's prefix are shown.
+ */
+async function announceLocalKey(runtime: Runtime): Promise<void> {
+  const local = await ensureLocalApiKey(runtime);
+  const what = local.created ? 'created an API key for the default tenant' : 'API key for the default tenant';
+  runtime.logger.info({ file: local.file, prefix: local.prefix }, what);
+  process.stderr.write(`mediagate: ${what} (${local.prefix}…) in ${local.file}\n`);
 }
 
 async function listen(runtime: Runtime) {
@@ -29,6 +40,8 @@ export async function serveCommand(mode: 'start' | 'api' | 'worker', options: { 
   try {
     let url: string | undefined;
     if (mode !== 'worker') {
+      // A fleet's API (shared PostgreSQL) gets its keys through /v1/admin/keys instead.
+      if (mode === 'start' || runtime.settings.databaseUrl === undefined) await announceLocalKey(runtime);
       const served = await listen(runtime);
       closers.push(() => served.app.close());
       url = served.url;

@@ -1,0 +1,62 @@
+// Expiring links to an asset's bytes that work without an API key, for sharing: the path of the
+// download plus `expires` (unix seconds) and an HMAC over the asset id and that expiry, made with
+// the 'asset-urls' key derived from the master secret. Changing either invalidates the link.
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { InputError, parseInput } from '@mediagate/core';
+import type { Secrets } from '@mediagate/engine';
+
+export const assetContentRoute = '/v1/assets/:id/content';
+
+/** Seconds a shared link may live: at least a minute, at most a week, an hour unless asked. */
+export const shareLifetime = { min: 60, max: 7 * 24 * 3600, default: 3600 } as const;
+
+export const shareBody = z
+  .object({
+    expires_in: z
+      .number()
+      .int()
+      .min(shareLifetime.min)
+      .max(shareLifetime.max)
+      .default(shareLifetime.default)
+      .describe(`Seconds until the link stops working: ${shareLifetime.min}–${shareLifetime.max}, default ${shareLifetime.default}.`),
+  })
+  .strict();
+
+const signedQuery = z
+  .object({
+    expires: z.string().regex(/^\d{1,12}$/, 'expected unix seconds'),
+    signature: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected the signature the link was made with'),
+  })
+  .strict();
+
+function signedData(assetId: string, expires: number): string {
+  return `asset-content\n${assetId}\n${expires}`;
+}
+
+export function signedAssetPath(secrets: Secrets, assetId: string, expires: number): string {
+  const signature = secrets.sign('asset-urls', signedData(assetId, expires));
+  return `/v1/assets/${encodeURIComponent(assetId)}/content?expires=${expires}&signature=${signature}`;
+}
+
+/** A download that carries a signature instead of a key (checked by the route, not the auth hook). */
+export function isSignedAssetRequest(request: FastifyRequest): boolean {
+  if (request.routeOptions.url !== assetContentRoute) return false;
+  const query = request.query as Record<string, unknown> | undefined;
+  return query !== undefined && query !== null && ('signature' in query || 'expires' in query);
+}
+
+const forbidden = (message: string, code: string, field: string) => new InputError(message, { status: 403, code, field });
+
+/** Throws a 403 naming what is wrong unless the query is a current signature for this asset. */
+export function checkAssetSignature(secrets: Secrets, assetId: string, query: unknown, now = Date.now()): { expires: number } {
+  const { expires: expiresText, signature } = parseInput(signedQuery, query);
+  const expires = Number(expiresText);
+  if (!secrets.verify('asset-urls', signedData(assetId, expires), signature)) {
+    throw forbidden('signature: does not match this asset and expiry; the link was altered or made by another server', 'invalid_signature', 'signature');
+  }
+  if (expires * 1000 <= now) {
+    throw forbidden(`expires: this link expired at ${new Date(expires * 1000).toISOString()}; ask for a new one (POST /v1/assets/${assetId}/share)`, 'link_expired', 'expires');
+  }
+  return { expires };
+}

@@ -1,0 +1,87 @@
+// Who is calling: every /v1 request must carry `Authorization: Bearer <tenant API key>`; the
+// tenant it belongs to scopes everything the request reads or writes. Public: everything outside
+// /v1 (health, readiness, metrics, the API description), the admin routes (their own key) and
+// asset downloads that carry a signature (signed-urls.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '@mediagate/core';
+import { looksLikeApiKey } from './api-keys.ts';
+import type { Caller, KeyCache } from './key-cache.ts';
+import { isSignedAssetRequest } from './signed-urls.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated tenant and key; null on public routes. */
+    caller: Caller | null;
+  }
+}
+
+export const realm = 'mediagate';
+
+/** Routes that speak OpenAI's dialect answer in OpenAI's error shape, which its client reads. */
+const openAiPaths = ['/v1/images/', '/v1/audio/', '/v1/videos'];
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function needsKey(request: FastifyRequest): boolean {
+  const path = pathOf(request.url);
+  if (path !== '/v1' && !path.startsWith('/v1/')) return false;
+  if (path.startsWith('/v1/admin/') || path === '/v1/admin') return false;
+  return !isSignedAssetRequest(request);
+}
+
+interface Refusal {
+  code: 'unauthorized' | 'invalid_api_key';
+  message: string;
+  /** RFC 6750: a key was sent but is no good. */
+  invalidToken: boolean;
+}
+
+const howToGetOne = 'create one with POST /v1/admin/keys (admin key), or use the one `mediagate start` writes to <MEDIAGATE_HOME>/api-key';
+
+function refuse(request: FastifyRequest, reply: FastifyReply, refusal: Refusal): FastifyReply {
+  const challenge = refusal.invalidToken ? `Bearer realm="${realm}", error="invalid_token"` : `Bearer realm="${realm}"`;
+  const path = pathOf(request.url);
+  const body = openAiPaths.some((prefix) => path.startsWith(prefix))
+    ? { error: { message: refusal.message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }
+    : { error: { code: refusal.code, message: refusal.message, field: 'authorization' } };
+  return reply.status(401).header('www-authenticate', challenge).type('application/json; charset=utf-8').send(body);
+}
+
+/** The bearer token of an Authorization header, or what is wrong with the header. */
+function bearerToken(header: string | undefined): { token: string } | { problem: string } {
+  if (header === undefined || header.trim() === '') {
+    return { problem: `Authorization: missing; send "Authorization: Bearer <API key>" (${howToGetOne})` };
+  }
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (match === null) return { problem: 'Authorization: expected "Bearer <API key>"' };
+  return { token: match[1] as string };
+}
+
+export function installTenantAuth(app: FastifyInstance, keys: KeyCache): void {
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!needsKey(request)) return;
+    const offered = bearerToken(request.headers.authorization);
+    if ('problem' in offered) return refuse(request, reply, { code: 'unauthorized', message: offered.problem, invalidToken: false });
+    if (!looksLikeApiKey(offered.token)) {
+      return refuse(request, reply, { code: 'invalid_api_key', message: 'Authorization: not a Mediagate API key (they start with "mg_")', invalidToken: true });
+    }
+    const verdict = await keys.verify(offered.token);
+    if (!verdict.ok) {
+      const message = verdict.reason === 'revoked' ? 'Authorization: this API key was revoked' : 'Authorization: unknown API key';
+      return refuse(request, reply, { code: 'invalid_api_key', message, invalidToken: true });
+    }
+    request.caller = verdict.caller;
+  });
+}
+
+/** The caller's tenant. A route reached without a key is refused rather than served unscoped. */
+export function authenticatedTenant(request: FastifyRequest): string {
+  if (!request.caller) {
+    throw new InputError('Authorization: an API key is required here', { field: 'authorization', code: 'unauthorized', status: 401 });
+  }
+  return request.caller.tenantId;
+}
