@@ -243,7 +243,11 @@ describe.each(subjects.map((subject) => [subject.provider, subject] as const))('
     await cancelJob(main.runtime, created.id);
     const job = await main.waitFor(created.id);
     expect(job.status).toBe('canceled');
-    const attempts = await main.runtime.repo.listAttempts(job.id);
+    // The job is canceled at once; the worker then stops the call and closes the attempt.
+    const attempts = await until('the attempt to be closed', async () => {
+      const list = await main.runtime.repo.listAttempts(job.id);
+      return list.every((attempt) => attempt.status !== 'submitting' && attempt.status !== 'pending') ? list : undefined;
+    });
     expect(attempts.map((attempt) => attempt.status)).toEqual(['canceled']);
     if (subject.cancel && testCase.async) {
       await until('the cancel request at the provider', async () => (fake().requests.slice(before).some(isCancel) ? true : undefined));
