@@ -17,7 +17,7 @@ const key = { id: 'fal-main', secret: falGoodKey };
 let fake: FakeProvider;
 
 beforeAll(async () => {
-  fake = await startFalFake({ requestMs: 300 });
+  fake = await startFalFake({ requestMs: 1200 });
 });
 afterAll(() => fake.close());
 
@@ -49,7 +49,7 @@ describe('fal adapter', () => {
     const id = (submitted.operation as { requestId: string }).requestId;
     expect(calls.slice(1, -1).every((entry) => entry.method === 'GET' && entry.path === `/fal-ai/flux/requests/${id}/status?logs=1`)).toBe(true);
     expect(calls.at(-1)).toMatchObject({ method: 'GET', path: `/fal-ai/flux/requests/${id}` });
-    expect(pending[0]).toMatchObject({ status: 'pending', queuePosition: 1, message: 'queued' });
+    expect(pending).toContainEqual({ status: 'pending', progress: 0, queuePosition: 1, message: 'queued' });
     expect(pending.some((entry) => entry.status === 'pending' && entry.message?.startsWith('Generating'))).toBe(true);
     expect(done.status === 'completed' ? done.outputs.length : 0).toBe(2);
   });

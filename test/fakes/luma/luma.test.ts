@@ -12,7 +12,7 @@ const key = { id: 'luma-main', secret: lumaGoodKey };
 let fake: FakeProvider;
 
 beforeAll(async () => {
-  fake = await startLumaFake({ generationMs: 250 });
+  fake = await startLumaFake({ generationMs: 1600 });
 });
 afterAll(() => fake.close());
 

@@ -16,7 +16,7 @@ const key = { id: 'runway-main', secret: runwayGoodKey };
 let fake: FakeProvider;
 
 beforeAll(async () => {
-  fake = await startRunwayFake({ taskMs: 300 });
+  fake = await startRunwayFake({ taskMs: 1500 });
 });
 afterAll(() => fake.close());
 

@@ -99,7 +99,7 @@ const kling: FalModel = {
     capabilities: {
       kind: 'video',
       modes: ['text-to-video', 'image-to-video'],
-      params: ['aspect_ratio', 'duration', 'negative_prompt'],
+      params: ['aspect_ratio', 'duration', 'negative_prompt', 'format'],
       video: { aspectRatios: ['16:9', '9:16', '1:1'], explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, duration: { min: 5, max: 10 }, durations: [5, 10], maxReferenceImages: 1 },
       maxN: 1,
       defaultFormat: 'mp4',
@@ -128,7 +128,7 @@ const pika: FalModel = {
     capabilities: {
       kind: 'video',
       modes: ['text-to-video'],
-      params: ['aspect_ratio', 'seed', 'negative_prompt'],
+      params: ['aspect_ratio', 'seed', 'negative_prompt', 'format'],
       video: { aspectRatios: ['16:9', '9:16', '1:1', '4:5', '5:4', '3:2', '2:3'], explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, duration: { min: 5, max: 5 }, maxReferenceImages: 0 },
       maxN: 1,
       defaultFormat: 'mp4',
@@ -154,7 +154,7 @@ const ltx: FalModel = {
     capabilities: {
       kind: 'video',
       modes: ['text-to-video'],
-      params: ['aspect_ratio', 'duration'],
+      params: ['aspect_ratio', 'duration', 'format'],
       video: { aspectRatios: ['16:9'], explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, duration: { min: 6, max: 10 }, durations: [6, 8, 10], maxReferenceImages: 0 },
       maxN: 1,
       defaultFormat: 'mp4',

@@ -86,7 +86,7 @@ function rayModel(id: 'ray-2' | 'ray-flash-2', description: string): ModelSpec {
       // Luma takes keyframe images only as URLs it can fetch; Mediagate holds reference images as
       // local files, so image-to-video goes to providers that take the bytes (runway, fal).
       modes: ['text-to-video'],
-      params: ['aspect_ratio', 'width', 'height', 'duration'],
+      params: ['aspect_ratio', 'width', 'height', 'duration', 'format'],
       video: {
         aspectRatios: lumaAspectRatios,
         explicitSize: true,
@@ -119,7 +119,7 @@ function photonModel(id: 'photon-1' | 'photon-flash-1', usd: number, description
     capabilities: {
       kind: 'image',
       modes: ['text-to-image'],
-      params: ['aspect_ratio'],
+      params: ['aspect_ratio', 'format'],
       image: { aspectRatios: lumaAspectRatios, explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, formats: ['jpeg'], maxReferenceImages: 0 },
       maxN: 1,
       defaultFormat: 'jpeg',

@@ -79,7 +79,7 @@ const wan: ReplicateModel = {
     capabilities: {
       kind: 'video',
       modes: ['text-to-video'],
-      params: ['aspect_ratio', 'duration', 'seed', 'negative_prompt'],
+      params: ['aspect_ratio', 'duration', 'seed', 'negative_prompt', 'format'],
       video: { aspectRatios: ['16:9', '9:16', '1:1'], explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, duration: { min: 2, max: 15 }, durations: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], maxReferenceImages: 0 },
       maxN: 1,
       defaultFormat: 'mp4',

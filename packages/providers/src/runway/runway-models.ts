@@ -64,7 +64,7 @@ export const runwayModels: Record<'gen4_image' | 'gen4_turbo' | 'gen4.5' | 'veo3
       capabilities: {
         kind: 'image',
         modes: ['text-to-image'],
-        params: ['aspect_ratio', 'width', 'height', 'seed'],
+        params: ['aspect_ratio', 'width', 'height', 'seed', 'format'],
         image: { aspectRatios: ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'], explicitSize: true, width: anySize, height: anySize, formats: ['png'], maxReferenceImages: 0 },
         maxN: 1,
         defaultFormat: 'png',
@@ -86,7 +86,7 @@ export const runwayModels: Record<'gen4_image' | 'gen4_turbo' | 'gen4.5' | 'veo3
       capabilities: {
         kind: 'video',
         modes: ['image-to-video'],
-        params: ['aspect_ratio', 'width', 'height', 'duration', 'seed'],
+        params: ['aspect_ratio', 'width', 'height', 'duration', 'seed', 'format'],
         video: {
           aspectRatios: ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'],
           explicitSize: true,
@@ -116,7 +116,7 @@ export const runwayModels: Record<'gen4_image' | 'gen4_turbo' | 'gen4.5' | 'veo3
       capabilities: {
         kind: 'video',
         modes: ['text-to-video'],
-        params: ['aspect_ratio', 'width', 'height', 'duration', 'seed'],
+        params: ['aspect_ratio', 'width', 'height', 'duration', 'seed', 'format'],
         video: { aspectRatios: ['16:9', '9:16'], explicitSize: true, width: anySize, height: anySize, duration: { min: 2, max: 10 }, durations: [2, 3, 4, 5, 6, 7, 8, 9, 10], maxReferenceImages: 0 },
         maxN: 1,
         defaultFormat: 'mp4',
@@ -138,7 +138,7 @@ export const runwayModels: Record<'gen4_image' | 'gen4_turbo' | 'gen4.5' | 'veo3
       capabilities: {
         kind: 'video',
         modes: ['text-to-video'],
-        params: ['aspect_ratio', 'width', 'height', 'duration'],
+        params: ['aspect_ratio', 'width', 'height', 'duration', 'format'],
         video: { aspectRatios: ['16:9', '9:16'], explicitSize: true, width: anySize, height: anySize, duration: { min: 8, max: 8 }, durations: [8], maxReferenceImages: 0 },
         maxN: 1,
         defaultFormat: 'mp4',
