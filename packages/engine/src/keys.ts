@@ -204,6 +204,13 @@ export class KeyPool {
     return { id: key.id, secret: key.secret, pool: key.pool, leaseId };
   }
 
+  /** The request of this lease goes out now: its rpm slot is timed from here (see FleetLimits.sent). */
+  async sent(provider: string, key: ProviderKey): Promise<void> {
+    const leased = key as Partial<LeasedKey>;
+    if (leased.leaseId === undefined) return;
+    await this.limits.sent(provider, key.id, leased.leaseId).catch((error: unknown) => this.#onError(error));
+  }
+
   /**
    * Ends an attempt's lease; a key without one (e.g. from a test) is ignored. `unused`: nothing
    * was sent with it (the job was no longer there to claim), so its rpm and daily slot come back.

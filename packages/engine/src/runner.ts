@@ -208,6 +208,7 @@ export class JobRunner {
         return this.#fail(job, record);
       }
       const request = toProviderRequest(job.request, resolved.target, images);
+      if (key && !started.submitted) await this.#runtime.keys.sent(provider, key);
       const sentAt = performance.now();
       const result = await engineMetrics(this.#runtime).timeAttempt(resolved.target, key?.id, () =>
         runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel }),

@@ -84,6 +84,17 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
 return 1
 `;
 
+/**
+ * sent: moves a request's rpm entry to now, when it is about to go out: the provider counts
+ * arrival times, and a request waits a little between its slot and the wire (a database write).
+ * KEYS: rpm log. ARGV: lease id.
+ */
+const sentScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+`;
+
 /** refund: ends a lease that sent nothing. KEYS: leases, rpm log, daily prefix. ARGV: lease id. */
 const refundScript = `
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -136,12 +147,17 @@ export interface KeyUsage {
 const minuteMs = 60_000;
 
 /**
- * The rpm window the limiter keeps: the key's minute plus a guard, because a request is timed
- * here a little before the provider receives it, and two sent a window apart must also arrive so.
+ * How much later than its timestamp here a request may reach the provider: the first request
+ * on a fresh connection, or from a busy process, can take a couple of hundred milliseconds.
+ */
+export const arrivalGuardMs = 250;
+
+/**
+ * The rpm window the limiter keeps: the key's minute plus the arrival guard, so two requests
+ * timed a window apart here also arrive a window apart at the provider.
  */
 export function windowMs(limits: KeyLimits): number {
-  const minute = limits.minute_ms ?? minuteMs;
-  return minute + Math.min(250, Math.max(10, Math.round(minute * 0.01)));
+  return (limits.minute_ms ?? minuteMs) + arrivalGuardMs;
 }
 
 export class FleetLimits {
@@ -187,6 +203,11 @@ export class FleetLimits {
   /** Takes or extends a concurrency lease without counting a request. */
   async lease(provider: string, id: string, leaseId: string): Promise<void> {
     await this.#redis.eval(leaseScript, 1, `${this.#base(provider, id)}:leases`, leaseId, this.leaseTtlMs);
+  }
+
+  /** Times a request's rpm slot at the moment it is sent. */
+  async sent(provider: string, id: string, leaseId: string): Promise<void> {
+    await this.#redis.eval(sentScript, 1, `${this.#base(provider, id)}:rpm`, leaseId);
   }
 
   /** Ends a lease; `refund` also gives back its rpm and daily slot (nothing was sent with it). */
@@ -248,7 +269,12 @@ export class FleetLimits {
   /** Records how one attempt on a key went, for rolling health (the last 200 per key). */
   async record(provider: string, id: string, outcome: { ok: boolean; latencyMs: number }): Promise<void> {
     const list = `${this.#base(provider, id)}:health`;
-    await this.#redis.multi().lpush(list, `${outcome.ok ? 1 : 0}:${Math.round(outcome.latencyMs)}`).ltrim(list, 0, 199).exec();
+    await this.#redis
+      .multi()
+      .lpush(list, `${outcome.ok ? 1 : 0}:${Math.round(outcome.latencyMs)}`)
+      .ltrim(list, 0, 199)
+      .pexpire(list, 7 * 86_400_000)
+      .exec();
   }
 
   async outcomes(keys: readonly { provider: string; id: string }[]): Promise<{ ok: boolean; latencyMs: number }[][]> {

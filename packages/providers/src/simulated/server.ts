@@ -74,6 +74,8 @@ export interface SimulatedServer {
   url: string;
   stats(): SimulatedStats;
   reset(): void;
+  /** Revokes a configured key, as a provider's dashboard does: from now on it answers 401 (until reset). */
+  revoke(secret: string): void;
   close(): Promise<void>;
 }
 
@@ -99,9 +101,11 @@ export async function startSimulatedServer(options: SimulatedServerOptions = {})
   let byPrompt = new Map<string, number>();
   let counters = { submits: 0, accepted: 0, completed: 0, rateLimited: 0, unauthorized: 0, faults: 0, polls: 0, cancels: 0, downloads: 0 };
   let url = '';
+  let revoked = new Set<string>();
 
   function reset(): void {
     epoch = Date.now();
+    revoked = new Set();
     keys = new Map(Object.entries(configured ?? {}).map(([secret, limits]) => [secret, new KeyState(limits, minuteMs, epoch)]));
     operations.clear();
     faultCounts = new Map();
@@ -123,7 +127,7 @@ export async function startSimulatedServer(options: SimulatedServerOptions = {})
   function authenticate(request: IncomingMessage, response: ServerResponse): KeyState | undefined {
     const header = request.headers.authorization;
     const secret = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const found = keys.get(secret ?? noKey);
+    const found = revoked.has(secret ?? noKey) ? undefined : keys.get(secret ?? noKey);
     if (found) return found;
     if (!configured) {
       const state = new KeyState({}, minuteMs, epoch);
@@ -131,7 +135,7 @@ export async function startSimulatedServer(options: SimulatedServerOptions = {})
       return state;
     }
     counters.unauthorized++;
-    sendError(response, 401, 'invalid_api_key', secret ? 'Incorrect API key provided' : 'No API key provided');
+    sendError(response, 401, 'invalid_api_key', secret ? (revoked.has(secret) ? 'This API key has been revoked' : 'Incorrect API key provided') : 'No API key provided');
     return undefined;
   }
 
@@ -271,6 +275,9 @@ export async function startSimulatedServer(options: SimulatedServerOptions = {})
     url,
     stats,
     reset,
+    revoke: (secret) => {
+      revoked.add(secret);
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
