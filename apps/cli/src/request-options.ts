@@ -7,6 +7,7 @@ import { InputError, jobKinds, type GenerationRequestInput, type JobKind, type O
 export interface GenerateFlags {
   provider?: string;
   fallback?: string[];
+  preset?: string;
   size?: string;
   aspect?: string;
   duration?: string;
@@ -128,5 +129,6 @@ export function buildRequest(kind: JobKind, prompt: string, flags: GenerateFlags
     params,
     ...(flags.provider !== undefined ? { model: flags.provider } : {}),
     ...(flags.fallback !== undefined && flags.fallback.length > 0 ? { fallbacks: flags.fallback } : {}),
+    ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
   };
 }

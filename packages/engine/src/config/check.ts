@@ -2,6 +2,7 @@
 // exist in this process's registry. Runs at start, so a typo fails then, not at first use.
 import { parseTarget } from '@mediagate/core';
 import type { ProviderRegistry } from '@mediagate/providers';
+import { qualityTiers } from '../routing/tiers.ts';
 import { ConfigError } from './load.ts';
 import type { MediagateConfig } from './schema.ts';
 
@@ -46,7 +47,8 @@ function checkReferences(config: MediagateConfig, registry: ProviderRegistry): v
   for (const provider of Object.keys(config.providers)) {
     if (!providers.includes(provider)) throw unknownProvider(`providers.${provider}`, provider, providers);
   }
-  const routeNames = Object.keys(config.routes);
+  // A preset may also name a built-in quality tier.
+  const routeNames = [...Object.keys(config.routes), ...qualityTiers];
   for (const [route, spec] of Object.entries(config.routes)) {
     spec.targets.forEach((entry, index) => {
       const at = `routes.${route}.targets[${index}]`;
