@@ -24,6 +24,7 @@ export * from './webhooks/deliver.ts';
 export * from './webhooks/worker.ts';
 export * from './config/index.ts';
 export * from './limits/key-definitions.ts';
+export * from './limits/stored-keys.ts';
 export * from './routing/plan.ts';
 export * from './routing/routing.ts';
 export * from './routing/strategies.ts';

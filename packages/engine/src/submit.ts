@@ -12,6 +12,7 @@ import {
 import type { JobRecord } from '@mediagate/db';
 import type { CostEstimate, ImageInput } from '@mediagate/providers';
 import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
+import { checkPool } from './limits/pools.ts';
 import { reserveBudget, settleJob } from './budgets/budgets.ts';
 import { applyPreset } from './presets/presets.ts';
 import { checkModelNames, planRoute, type RoutePlan } from './routing/plan.ts';
@@ -67,6 +68,7 @@ async function prepareJob(
   try {
     const resolvedImages = [...storedImages, ...(fetched?.images ?? [])];
     const route = await planRoute(runtime, request, resolvedImages);
+    checkPool(runtime.keys, request.pool, route.targets);
     const estimate = route.estimates[0] ?? { usd: 0, basis: 'free' };
     const plan = { request, targets: route.targets, images: resolvedImages, estimate, route };
     return fetched ? { ...plan, fetched } : plan;

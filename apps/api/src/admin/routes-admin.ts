@@ -9,6 +9,7 @@ import type { Runtime } from '@mediagate/engine';
 import type { KeyCache } from '../auth/key-cache.ts';
 import { adminRealm, isAdminRequest } from './admin-auth.ts';
 import { registerAdminKeyRoutes } from './routes-admin-keys.ts';
+import { registerProviderKeyRoutes } from './routes-provider-keys.ts';
 
 export const adminBoardPath = '/admin/queues';
 
@@ -34,6 +35,7 @@ function unauthorized(reply: FastifyReply): FastifyReply {
 export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, options: AdminOptions): void {
   const adminKey = options.adminKey ?? process.env.MEDIAGATE_ADMIN_KEY ?? '';
   registerAdminKeyRoutes(app, runtime, { adminKey, keys: options.keys });
+  registerProviderKeyRoutes(app, runtime, { adminKey });
 
   if (adminKey === '') {
     const off = async (_request: unknown, reply: FastifyReply) =>
