@@ -129,7 +129,14 @@ function number(body: Body, field: string): number | undefined {
   return parsed;
 }
 
-export async function startOpenAIFake(options: { keys: string[] }): Promise<OpenAIFake> {
+export interface OpenAIFakeOptions {
+  keys: string[];
+  /** Status polls after which a video is completed (default 3: queued, 34 %, 68 %, done). */
+  pollsToComplete?: number;
+}
+
+export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenAIFake> {
+  const step = Math.ceil(100 / (options.pollsToComplete ?? 3));
   const requests: RecordedRequest[] = [];
   const faults: FakeFault[] = [];
   const videos = new Map<string, FakeVideo>();
@@ -213,7 +220,7 @@ export async function startOpenAIFake(options: { keys: string[] }): Promise<Open
   }
 
   function videoObject(video: FakeVideo): Body {
-    const progress = video.polls === 0 ? 0 : Math.min(100, video.polls * 34);
+    const progress = video.polls === 0 ? 0 : Math.min(100, video.polls * step);
     const failed = video.fault === 'content_policy' && video.polls >= 1;
     const status = failed ? 'failed' : video.polls === 0 ? 'queued' : progress >= 100 ? 'completed' : 'in_progress';
     return {
