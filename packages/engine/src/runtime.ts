@@ -19,7 +19,7 @@ import {
   type SimulatedServer,
 } from '@mediagate/providers';
 import { EventBus } from './bus.ts';
-import { checkConfig, loadConfig, type MediagateConfig } from './config/index.ts';
+import { checkConfig, inConfigFile, loadConfig, type MediagateConfig } from './config/index.ts';
 import { acquireHomeLock } from './home-lock.ts';
 import { KeyPool } from './keys.ts';
 import { FleetLimits } from './limits/fleet-limits.ts';
@@ -147,7 +147,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       : await defaultProviders(settings, config);
     if (simulated) cleanup.push(() => simulated.close());
     checkConfig(config, registry, configFile);
-    const keyDefinitions = staticKeys(config, options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id)));
+    const keyDefinitions = inConfigFile(configFile, () => staticKeys(config, options.keys ?? keysFromEnv(registry.list().map((adapter) => adapter.id))));
     const { outputFetch, inputFetch } = createFetchers(settings, simulated?.url ?? settings.simulatedUrl ?? config.providers.simulated?.baseURL);
     cleanup.push(() => Promise.all([outputFetch.close(), inputFetch.close()]).then(() => undefined));
     const redis = createRedis(settings.redisUrl, { pipelined: true });

@@ -3,6 +3,7 @@
 // what it defines: providers, pools with key ids and limits (never secrets), routes, budgets.
 import {
   checkConfig,
+  inConfigFile,
   keysFromEnv,
   loadConfig,
   loadSettings,
@@ -60,7 +61,7 @@ export async function configCheckCommand(flags: { json?: boolean }): Promise<num
   const baseURLs = providerBaseUrls(settings, loaded.config);
   const registry = knownProviders(baseURLs);
   checkConfig(loaded.config, registry, loaded.file);
-  const keys = staticKeys(loaded.config, keysFromEnv(registry.list().map((adapter) => adapter.id)));
+  const keys = inConfigFile(loaded.file, () => staticKeys(loaded.config, keysFromEnv(registry.list().map((adapter) => adapter.id))));
   const result = summary(loaded, keys, baseURLs);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);

@@ -3,7 +3,7 @@
 import { parseTarget } from '@mediagate/core';
 import type { ProviderRegistry } from '@mediagate/providers';
 import { qualityTiers } from '../routing/tiers.ts';
-import { ConfigError } from './load.ts';
+import { ConfigError, inConfigFile } from './load.ts';
 import type { MediagateConfig } from './schema.ts';
 
 function closest(word: string, options: readonly string[]): string | undefined {
@@ -34,12 +34,7 @@ function unknownProvider(at: string, provider: string, known: string[]): ConfigE
 
 /** Throws a ConfigError naming the first reference to something that does not exist (and the file, when given). */
 export function checkConfig(config: MediagateConfig, registry: ProviderRegistry, file?: string): void {
-  try {
-    checkReferences(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError && file !== undefined) throw new ConfigError(`${file}: ${error.message}`, error.configPath);
-    throw error;
-  }
+  inConfigFile(file, () => checkReferences(config, registry));
 }
 
 function checkReferences(config: MediagateConfig, registry: ProviderRegistry): void {

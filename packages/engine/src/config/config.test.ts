@@ -106,6 +106,7 @@ describe('config', () => {
     const named = await file('env.yaml', 'budgets: { default: { daily_usd: 5 } }\n');
     expect(loadConfig({ env: { MEDIAGATE_CONFIG: named }, cwd: dir }).config.budgets.default?.daily_usd).toBe(5);
     const empty = await mkdtemp(path.join(dir, 'empty-'));
-    expect(loadConfig({ env: {}, cwd: empty })).toEqual({ config: { providers: {}, routes: {}, budgets: {}, presets: {} }, file: undefined });
+    expect(loadConfig({ env: {}, cwd: empty })).toEqual({ config: parseConfig({}), file: undefined });
+    expect(parseConfig({})).toMatchObject({ providers: {}, routes: {}, budgets: {}, presets: {} });
   });
 });

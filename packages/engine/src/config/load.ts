@@ -19,6 +19,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** Runs a check of the config, prefixing a ConfigError it throws with the file's name. */
+export function inConfigFile<T>(file: string | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ConfigError && file !== undefined) throw new ConfigError(`${file}: ${error.message}`, error.configPath);
+    throw error;
+  }
+}
+
 export interface LoadedConfig {
   config: MediagateConfig;
   /** The file read, or undefined when none exists (the built-in defaults). */
