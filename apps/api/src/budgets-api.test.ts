@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { newId } from '@mediagate/core';
-import { budgetStatus } from '@mediagate/engine';
+import { budgetStatus, settleEnded } from '@mediagate/engine';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import type { JobView } from './index.ts';
 import { buildTestApi, expectApiError, injectAs, createTestKey, type Inject, type TestApi } from './test-support.ts';
@@ -123,6 +123,18 @@ describe('budget reservations', () => {
     daily = await settledDay(ledgerTenant);
     expect(daily?.reserved_usd).toBe(0);
     expect(daily?.spent_usd).toBeCloseTo(0.02, 9);
+  });
+
+  it('the worker start settles reservations of jobs that ended unsettled (a crash in between)', async () => {
+    const id = newId('job');
+    await harness.runtime.repo.spending.reserve({ tenantId: 'ten_crashed', limits: [{ period: 'day:2000-01-01', limitUsd: 1 }], jobs: [{ jobId: id, usd: 0.4 }] });
+    await harness.runtime.repo.createJob({ id, tenantId: 'ten_crashed', kind: 'image', request: { kind: 'image', prompt: 'x', params: {} }, targets: [{ provider: 'local', model: 'card' }] });
+    await harness.runtime.repo.failJob(id, { class: 'internal', message: 'the process died' });
+    expect(await harness.runtime.repo.spending.counters('ten_crashed', ['day:2000-01-01'])).toEqual([{ period: 'day:2000-01-01', reservedUsd: 0.4, spentUsd: 0 }]);
+    expect(await settleEnded(harness.runtime)).toBeGreaterThanOrEqual(1);
+    expect(await harness.runtime.repo.spending.counters('ten_crashed', ['day:2000-01-01'])).toEqual([{ period: 'day:2000-01-01', reservedUsd: 0, spentUsd: 0 }]);
+    // Settling again changes nothing.
+    expect(await harness.runtime.repo.spending.settle(id, 5)).toBe(false);
   });
 
   it('tenants without a budget entry get `default`; every reservation is per tenant', async () => {

@@ -1,7 +1,7 @@
 // The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
 // attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
 import { Worker } from 'bullmq';
-import { createRedis, engineMetrics, JobRunner, queueName, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
+import { createRedis, engineMetrics, JobRunner, queueName, settleEnded, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
 import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 
 export { metricsPortFromEnv, serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
@@ -41,6 +41,11 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   void sweepScratch(runtime).then(
     (removed) => removed > 0 && runtime.logger.info({ removed }, 'removed scratch files left by earlier runs'),
     (error: unknown) => runtime.logger.warn({ err: String(error) }, 'scratch sweep failed'),
+  );
+  // Jobs that ended while their process died before settling still hold budget: release it.
+  void settleEnded(runtime).then(
+    (settled) => settled > 0 && runtime.logger.info({ settled }, 'settled budget reservations of jobs that had ended'),
+    (error: unknown) => runtime.logger.warn({ err: String(error) }, 'budget settle sweep failed'),
   );
   const stopCancelFeed = await runtime.bus.onCancel((jobId) => runner.cancelRunning(jobId));
   const adapters = runtime.providers.list().filter((adapter) => options.providers?.includes(adapter.id) ?? true);

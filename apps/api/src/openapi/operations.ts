@@ -36,6 +36,8 @@ export const tagDescriptions: Record<string, string> = {
   events: 'Job progress as a list or a live Server-Sent Events stream.',
   assets: 'Stored outputs and uploaded reference images.',
   providers: 'The providers and models this server can use.',
+  presets: 'Named bundles of a route or model and default params, with how their jobs ended.',
+  usage: 'Spend and attempts by provider, model, day or key, and what the budget has left.',
   operations: 'Liveness, readiness, metrics and this description.',
   webhooks: 'Your webhook endpoint and signing secret, and the log of messages sent when jobs end (Standard Webhooks).',
 };

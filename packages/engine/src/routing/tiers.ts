@@ -20,10 +20,16 @@ const lastResort: Record<JobKind, string> = { image: 'local/card', video: 'local
 
 const tiers: Record<JobKind, Record<QualityTier, Omit<BuiltInRoute, 'lastResort'>>> = {
   image: {
-    draft: { strategy: 'cheapest', targets: ['openai/gpt-image-1-mini', 'google/gemini-2.5-flash-image', 'luma/photon-flash-1'] },
-    standard: { strategy: 'fallback', targets: ['openai/gpt-image-1-mini', 'google/gemini-2.5-flash-image', 'luma/photon-flash-1'] },
-    high: { strategy: 'fallback', targets: ['openai/gpt-image-1', 'google/gemini-3-pro-image-preview', 'luma/photon-1', 'runway/gen4_image'] },
-    master: { strategy: 'fallback', targets: ['openai/gpt-image-1.5', 'google/gemini-3-pro-image-preview', 'runway/gen4_image', 'openai/gpt-image-1'] },
+    draft: { strategy: 'cheapest', targets: ['openai/gpt-image-1-mini', 'google/gemini-2.5-flash-image', 'luma/photon-flash-1', 'stability/core'] },
+    standard: { strategy: 'fallback', targets: ['openai/gpt-image-1-mini', 'google/gemini-2.5-flash-image', 'stability/core', 'luma/photon-flash-1'] },
+    high: {
+      strategy: 'fallback',
+      targets: ['openai/gpt-image-1', 'bfl/flux-pro-1.1', 'google/gemini-3-pro-image-preview', 'stability/ultra', 'luma/photon-1'],
+    },
+    master: {
+      strategy: 'fallback',
+      targets: ['openai/gpt-image-1.5', 'bfl/flux-pro-1.1-ultra', 'google/gemini-3-pro-image-preview', 'stability/ultra', 'runway/gen4_image'],
+    },
   },
   video: {
     draft: { strategy: 'cheapest', targets: ['luma/ray-flash-2', 'google/veo-3.1-fast-generate-preview', 'runway/gen4_turbo'] },
@@ -41,6 +47,11 @@ const tiers: Record<JobKind, Record<QualityTier, Omit<BuiltInRoute, 'lastResort'
 
 export function isQualityTier(name: string): name is QualityTier {
   return (qualityTiers as readonly string[]).includes(name);
+}
+
+/** Every tier of every kind, for listings and checks. */
+export function builtInRoutes(): { kind: JobKind; tier: QualityTier; route: BuiltInRoute }[] {
+  return (Object.keys(tiers) as JobKind[]).flatMap((kind) => qualityTiers.map((tier) => ({ kind, tier, route: builtInRoute(kind, tier) })));
 }
 
 export function builtInRoute(kind: JobKind, tier: QualityTier): BuiltInRoute {
