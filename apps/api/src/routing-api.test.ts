@@ -127,6 +127,19 @@ describe('routes', () => {
 
     const listed = (await inject({ method: 'GET', url: `/v1/jobs?batch_id=${body.batch_id}` })).json<{ data: JobView[] }>();
     expect(listed.data.map((job) => job.id).sort()).toEqual(body.jobs.map((job) => job.id).sort());
+
+    expectApiError(await post('/v1/jobs', image('ab', { fallbacks: ['local/card'] })), 400, 'fallbacks');
+
+    // With an Idempotency-Key the same request answers the same jobs and queues nothing new.
+    const request = image('ab');
+    const key = `fan-${newId('job')}`;
+    const headers = { 'idempotency-key': key };
+    const first = await inject({ method: 'POST', url: '/v1/jobs', payload: request, headers });
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await inject({ method: 'POST', url: '/v1/jobs', payload: request, headers });
+    expect(again.statusCode, again.body).toBe(200);
+    const ids = (response: typeof first) => response.json<{ jobs: { id: string }[] }>().jobs.map((job) => job.id);
+    expect(ids(again)).toEqual(ids(first));
   });
 
   it('quality tiers are routes that end on the local provider, so they run without keys', async () => {

@@ -159,6 +159,9 @@ export async function planRoute(runtime: Runtime, request: GenerationRequest, im
     return { route: undefined, strategy: undefined, targets, estimates: fitAll(targets, ['model', ...fallbackFields]), fanOut: false };
   }
 
+  if (spec.strategy === 'fan-out' && fallbacks.length > 0) {
+    throw new InputError(`fallbacks: route "${model}" fans out to every target at once; it takes no fallbacks`, { field: 'fallbacks' });
+  }
   const { breakers, stats } = routing(runtime);
   const priced = await routeCandidates(runtime, request, images, model, spec);
   const candidates = [...priced.keys()];
