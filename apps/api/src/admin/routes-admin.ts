@@ -3,15 +3,19 @@
 // key both are off and answer 404 saying how to turn them on.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
+import { errorHandler as boardErrorHandler } from '@bull-board/api/dist/handlers/error.js';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Runtime } from '@mediagate/engine';
 import type { KeyCache } from '../auth/key-cache.ts';
+import { describeError } from '../errors.ts';
 import { adminRealm, isAdminRequest } from './admin-auth.ts';
 import { registerAdminKeyRoutes } from './routes-admin-keys.ts';
 import { registerProviderKeyRoutes } from './routes-provider-keys.ts';
 
 export const adminBoardPath = '/admin/queues';
+
+type BoardAnswer = ReturnType<Parameters<FastifyAdapter['setErrorHandler']>[0]>;
 
 export interface AdminOptions {
   /** The admin key; else MEDIAGATE_ADMIN_KEY. Unset or empty turns the board and the key routes off. */
@@ -61,6 +65,14 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, opti
       queues: runtime.providers.list().map((adapter) => new BullMQAdapter(runtime.queues.queue(adapter.id), { readOnlyMode: true, displayName: adapter.id })),
       serverAdapter,
       options: { uiConfig: { boardTitle: 'Mediagate queues' } },
+    });
+    // The board's own handler answers every error as a 500, the API's refusals of bad input (a
+    // query with a NUL) included: those are answered as on every other route, the rest as before.
+    serverAdapter.setErrorHandler((error) => {
+      const described = describeError(error);
+      if (described.internal) return boardErrorHandler(error);
+      // Its type lists fewer statuses than it passes on to Fastify (no 401, 413, 414…).
+      return { status: described.status as BoardAnswer['status'], body: { ...described.body } };
     });
     await scope.register(serverAdapter.registerPlugin(), { prefix: adminBoardPath });
   });
