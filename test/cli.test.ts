@@ -1,7 +1,7 @@
 // The `mediagate` command end to end, run in child processes the way a user runs it: one home
 // and queue prefix shared by the file's tests, which run in order because PGlite has one owner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -347,6 +347,18 @@ describe('mediagate start', () => {
       await server.waitForStderr('mediagate start:', 120_000);
       const url = `http://127.0.0.1:${port}`;
       expect(server.stderr()).toContain(url);
+
+      // The default tenant's key, made on first start: in the home directory, readable by its owner only, never printed.
+      const keyFile = path.join(cli.home, 'api-key');
+      const key = (await readFile(keyFile, 'utf8')).trim();
+      expect(key).toMatch(/^mg_[\w-]{43}$/);
+      expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+      expect(server.stderr()).toContain(keyFile);
+      expect(server.stderr()).not.toContain(key);
+      expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
+      const refused = await cli.run(['jobs', 'list', '--server', url, '--api-key', 'mg_wrong']);
+      expectExit(refused, 2);
+      expect(oneLine(refused)).toMatch(/unknown API key/);
 
       const remote = await generate(['image', 'Served over HTTP', '--server', url, '--size', '320x200', '-o', 'remote.png']);
       expect(remote).toMatchObject({ provider: 'local', model: 'card', width: 320, height: 200 });

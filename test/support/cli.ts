@@ -117,7 +117,7 @@ export async function createCliHome(): Promise<CliHome> {
   const prefix = `mgcli-${randomBytes(4).toString('hex')}`;
   const env = { MEDIAGATE_HOME: home, MEDIAGATE_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, NO_COLOR: '1' };
   // A developer's own settings must not leak into the commands under test.
-  const cleared = { DATABASE_URL: '', MEDIAGATE_SIMULATED_URL: '', PORT: '', HOST: '' };
+  const cleared = { DATABASE_URL: '', MEDIAGATE_SIMULATED_URL: '', PORT: '', HOST: '', MEDIAGATE_API_KEY: '' };
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const start = (args: string[], options: RunOptions = {}) => spawnCli(args, workDir, { ...cleared, ...env, ...options.env });
   return {

@@ -24,6 +24,7 @@ export { jobView, assetView, type JobView, type AssetView } from './views.ts';
 export { describeProviders } from './providers-view.ts';
 export { issueApiKey, apiKeyPrefix, type IssuedApiKey } from './auth/api-keys.ts';
 export { ensureLocalApiKey, localApiKeyFile } from './auth/local-key.ts';
+export type { AssetLink } from './auth/signed-urls.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes (uploads included). */

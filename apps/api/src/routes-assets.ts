@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { NotFoundError, parseInput } from '@mediagate/core';
 import type { AssetRecord } from '@mediagate/db';
 import type { Runtime } from '@mediagate/engine';
-import { assetContentRoute, checkAssetSignature, shareBody, shareLifetime, signedAssetPath } from './auth/signed-urls.ts';
+import { assetContentRoute, checkAssetSignature, type AssetLink, shareBody, shareLifetime, signedAssetPath } from './auth/signed-urls.ts';
 import { etagMatches, parseRange } from './byte-range.ts';
 import type { ErrorBody } from './errors.ts';
 import { tenantOf } from './routes-jobs.ts';
@@ -80,13 +80,14 @@ export function registerAssetRoutes(app: FastifyInstance, runtime: Runtime): voi
       if (asset === undefined) throw new NotFoundError('asset', id);
       const expires = Math.floor(Date.now() / 1000) + expiresIn;
       const path = signedAssetPath(runtime.secrets, asset.id, expires);
-      return reply.status(201).send({
+      const link: AssetLink = {
         object: 'asset_link',
         asset_id: asset.id,
         url: `${request.protocol}://${request.host}${path}`,
         path,
         expires_at: new Date(expires * 1000).toISOString(),
-      });
+      };
+      return reply.status(201).send(link);
     },
   );
 

@@ -1,8 +1,8 @@
-// `client.assets` and `client.uploads`: asset metadata, their bytes as a stream or a file, and
-// reference images uploaded for `image_asset_ids`.
+// `client.assets` and `client.uploads`: asset metadata, their bytes as a stream or a file,
+// expiring links that work without a key, and reference images uploaded for `image_asset_ids`.
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { HttpClient } from './http.ts';
-import type { AssetView } from './types.ts';
+import type { AssetLink, AssetView } from './types.ts';
 
 export interface DownloadResult {
   path: string;
@@ -24,6 +24,18 @@ export class Assets {
   /** The asset's bytes: read `response.body` as a stream, or `arrayBuffer()` / `blob()`. */
   content(id: string, options: { signal?: AbortSignal } = {}): Promise<Response> {
     return this.#http.open(`/v1/assets/${encodeURIComponent(id)}/content`, { headers: { accept: '*/*' }, signal: options.signal });
+  }
+
+  /**
+   * A link to the asset's bytes that works without an API key until it expires (`expiresIn`
+   * seconds: 60 to 604800, default 3600), for handing to a browser, a player or another service.
+   */
+  share(id: string, options: { expiresIn?: number; signal?: AbortSignal } = {}): Promise<AssetLink> {
+    return this.#http.json<AssetLink>(`/v1/assets/${encodeURIComponent(id)}/share`, {
+      method: 'POST',
+      body: options.expiresIn === undefined ? {} : { expires_in: options.expiresIn },
+      signal: options.signal,
+    });
   }
 
   /** Streams the asset's bytes into a file (Node only); a failed download leaves no partial file. */

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '@mediagate/api';
+import { buildApi, issueApiKey } from '@mediagate/api';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import { Mediagate, MediagateConnectionError, MediagateError } from './index.ts';
 import { closedPort } from './test-support.ts';
@@ -12,11 +12,14 @@ import { closedPort } from './test-support.ts';
 let harness: Harness;
 let app: FastifyInstance;
 let baseURL: string;
+/** The default tenant's key (harness.submit puts jobs there). */
+let apiKey: string;
 
 beforeAll(async () => {
   harness = await createHarness({ workers: false });
   app = await buildApi(harness.runtime, { logger: false });
   baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
+  apiKey = (await issueApiKey(harness.runtime.repo, { id: 'ten_default' })).key;
 });
 afterAll(async () => {
   await app?.close();
@@ -32,7 +35,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 
 describe('errors', () => {
   it('surfaces a 400 as MediagateError naming the field', async () => {
-    const client = new Mediagate({ baseURL });
+    const client = new Mediagate({ baseURL, apiKey });
     const error = await caught(client.jobs.create({ kind: 'image', prompt: 'x', model: 'local/card', params: { width: 10000, height: 512 } }));
     expect(error).toBeInstanceOf(MediagateError);
     expect(error).toMatchObject({ status: 400, code: expect.any(String), field: 'params.width', isRetryable: false });
@@ -40,7 +43,7 @@ describe('errors', () => {
   });
 
   it('surfaces a missing job as a 404 MediagateError', async () => {
-    const error = await caught(new Mediagate({ baseURL }).jobs.get('job_nope'));
+    const error = await caught(new Mediagate({ baseURL, apiKey }).jobs.get('job_nope'));
     expect(error).toMatchObject({ name: 'MediagateError', status: 404, code: 'not_found' });
   });
 
@@ -68,13 +71,21 @@ describe('errors', () => {
     const sent: (string | null)[] = [];
     const client = new Mediagate({
       baseURL: `${baseURL}/v1/`,
-      apiKey: 'mg_test_123',
+      apiKey,
       fetch: (input, init) => {
         sent.push(new Headers(init?.headers).get('authorization'));
         return fetch(input, init);
       },
     });
     await client.providers.list();
-    expect(sent).toEqual(['Bearer mg_test_123']);
+    expect(sent).toEqual([`Bearer ${apiKey}`]);
+  });
+
+  it('surfaces a missing or unknown key as a 401 MediagateError', async () => {
+    for (const options of [{}, { apiKey: 'mg_not-a-real-key' }]) {
+      const error = await caught(new Mediagate({ baseURL, ...options }).providers.list());
+      expect(error).toBeInstanceOf(MediagateError);
+      expect(error).toMatchObject({ status: 401, field: 'authorization', isRetryable: false });
+    }
   });
 });

@@ -2,7 +2,7 @@
 // lastEventId, reconnecting after a dropped connection, and `wait` without an event stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '@mediagate/api';
+import { buildApi, issueApiKey } from '@mediagate/api';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import { Mediagate, type GenerationRequestInput, type JobEvent } from './index.ts';
 import { closedPort } from './test-support.ts';
@@ -10,13 +10,16 @@ import { closedPort } from './test-support.ts';
 let harness: Harness;
 let app: FastifyInstance;
 let baseURL: string;
+/** The default tenant's key (harness.submit puts jobs there). */
+let apiKey: string;
 let client: Mediagate;
 
 beforeAll(async () => {
   harness = await createHarness();
   app = await buildApi(harness.runtime, { logger: false });
   baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
-  client = new Mediagate({ baseURL });
+  apiKey = (await issueApiKey(harness.runtime.repo, { id: 'ten_default' })).key;
+  client = new Mediagate({ baseURL, apiKey });
 });
 afterAll(async () => {
   await app?.close();
@@ -28,7 +31,7 @@ function slowImage(prompt: string): GenerationRequestInput {
 }
 
 async function recorded(jobId: string, after = 0): Promise<JobEvent[]> {
-  const response = await fetch(`${baseURL}/v1/jobs/${jobId}/events?after=${after}`);
+  const response = await fetch(`${baseURL}/v1/jobs/${jobId}/events?after=${after}`, { headers: { authorization: `Bearer ${apiKey}` } });
   // The JSON list also carries the tenant, which the event stream leaves out.
   return ((await response.json()) as { data: (JobEvent & { tenantId?: string })[] }).data.map(({ tenantId: _tenantId, ...event }) => event);
 }
@@ -96,6 +99,7 @@ describe('jobs.events', () => {
     const resumedFrom: (string | null)[] = [];
     const flaky = new Mediagate({
       baseURL,
+      apiKey,
       fetch: async (input, init) => {
         const response = await fetch(input, init);
         const headers = new Headers(init?.headers);
@@ -131,6 +135,7 @@ describe('jobs.wait', () => {
     // A proxy that drops `Accept: text/event-stream`: the server answers its JSON list instead.
     const proxied = new Mediagate({
       baseURL,
+      apiKey,
       fetch: (input, init) => {
         const headers = new Headers(init?.headers);
         if (headers.get('accept') === 'text/event-stream') headers.set('accept', 'application/json');

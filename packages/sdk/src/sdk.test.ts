@@ -5,13 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '@mediagate/api';
+import { buildApi, issueApiKey } from '@mediagate/api';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import { Mediagate, type GenerationRequestInput, type JobEvent } from './index.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
 let baseURL: string;
+/** The default tenant's key (harness.submit puts jobs there). */
+let apiKey: string;
 let client: Mediagate;
 let scratch: string;
 
@@ -19,7 +21,8 @@ beforeAll(async () => {
   harness = await createHarness();
   app = await buildApi(harness.runtime, { logger: false });
   baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
-  client = new Mediagate({ baseURL, timeoutMs: 20_000 });
+  apiKey = (await issueApiKey(harness.runtime.repo, { id: 'ten_default' })).key;
+  client = new Mediagate({ baseURL, apiKey, timeoutMs: 20_000 });
   scratch = await mkdtemp(path.join(os.tmpdir(), 'mediagate-sdk-'));
 });
 afterAll(async () => {
@@ -36,7 +39,7 @@ function slowImage(prompt: string, latencyMs = 500, progressSteps = 3): Generati
 
 /** The job's events as `GET /v1/jobs/:id/events` lists them, read without the SDK. */
 async function recorded(jobId: string): Promise<JobEvent[]> {
-  const response = await fetch(`${baseURL}/v1/jobs/${jobId}/events`);
+  const response = await fetch(`${baseURL}/v1/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${apiKey}` } });
   // The JSON list also carries the tenant, which the event stream leaves out.
   return ((await response.json()) as { data: (JobEvent & { tenantId?: string })[] }).data.map(({ tenantId: _tenantId, ...event }) => event);
 }
@@ -60,6 +63,14 @@ describe('jobs', () => {
     const file = path.join(scratch, 'card.png');
     expect(await client.assets.download(asset.id, file)).toEqual({ path: file, bytes: asset.bytes, contentType: 'image/png' });
     expect((await readFile(file)).equals(bytes)).toBe(true);
+
+    // A link that works without the key, until it expires.
+    const link = await client.assets.share(asset.id, { expiresIn: 120 });
+    expect(link).toMatchObject({ object: 'asset_link', asset_id: asset.id, url: `${baseURL}${link.path}` });
+    expect(Date.parse(link.expires_at) - Date.now()).toBeGreaterThan(100_000);
+    const shared = await fetch(link.url);
+    expect(shared.status).toBe(200);
+    expect(Buffer.from(await shared.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
   });
 
   it('cancels a running job, which then finishes as canceled', async () => {
@@ -90,6 +101,7 @@ describe('jobs', () => {
     const pages: string[] = [];
     const counting = new Mediagate({
       baseURL,
+      apiKey,
       fetch: (input, init) => {
         if (String(input).includes('/v1/jobs?')) pages.push(String(input));
         return fetch(input, init);

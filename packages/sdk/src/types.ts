@@ -1,10 +1,10 @@
 // The shapes the SDK sends and receives. Requests come from @mediagate/core's schema and answers
 // from the API's own view types (type-only imports: none of the server is loaded at runtime).
 import type { GenerationRequestInput, JobKind, JobStatus } from '@mediagate/core';
-import type { AssetView, JobView, describeProviders } from '@mediagate/api';
+import type { AssetLink, AssetView, JobView, describeProviders } from '@mediagate/api';
 import type { EventMessage } from '@mediagate/engine';
 
-export type { AssetView, GenerationRequestInput, JobKind, JobStatus, JobView };
+export type { AssetLink, AssetView, GenerationRequestInput, JobKind, JobStatus, JobView };
 
 /** One job event as the API sends it: SSE `data:` and `GET /v1/jobs/:id/events` entries alike. */
 export type JobEvent = Omit<EventMessage, 'tenantId'>;

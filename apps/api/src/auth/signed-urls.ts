@@ -8,6 +8,17 @@ import type { Secrets } from '@mediagate/engine';
 
 export const assetContentRoute = '/v1/assets/:id/content';
 
+/** What `POST /v1/assets/:id/share` answers. */
+export interface AssetLink {
+  object: 'asset_link';
+  asset_id: string;
+  /** Absolute, built from the Host the share request was sent to. */
+  url: string;
+  /** The same link relative to the server root. */
+  path: string;
+  expires_at: string;
+}
+
 /** Seconds a shared link may live: at least a minute, at most a week, an hour unless asked. */
 export const shareLifetime = { min: 60, max: 7 * 24 * 3600, default: 3600 } as const;
 

@@ -61,6 +61,17 @@ function fallbackDoc(method: string, url: string): OperationDoc {
   return { summary: `${method} ${url}`, tags: [segments[0] ?? 'other'], responses: { 200: { description: 'Success.' } } };
 }
 
+/**
+ * Who may call a route (auth/tenant-auth.ts decides the same way): /v1 needs a tenant key, except
+ * the admin routes (admin key) and signed asset links (the key or a signature); the rest is public.
+ */
+function securityOf(url: string): { security: Record<string, string[]>[] } {
+  if (url.startsWith('/v1/admin/')) return { security: [{ adminKey: [] }] };
+  if (url === '/v1/assets/:id/content') return { security: [{ apiKey: [] }, {}] };
+  if (url === '/v1' || url.startsWith('/v1/')) return { security: [{ apiKey: [] }] };
+  return { security: [] };
+}
+
 function operation(route: RouteEntry, path: string, params: string[]): Operation {
   const doc = route.doc ?? fallbackDoc(route.method, route.url);
   const parameters: Record<string, unknown>[] = params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
@@ -82,6 +93,7 @@ function operation(route: RouteEntry, path: string, params: string[]): Operation
   responses['5XX'] ??= { $ref: '#/components/responses/ServerError' };
   return {
     operationId: operationId(route.method, path),
+    ...securityOf(route.url),
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     tags: doc.tags,
@@ -116,6 +128,14 @@ export function buildDocument(routes: readonly RouteEntry[], info: { title: stri
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
     components: {
       schemas: components(),
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A tenant API key (`mg_…`), from POST /v1/admin/keys or, for `mediagate start`, the file <MEDIAGATE_HOME>/api-key. Everything the key reads or writes belongs to its tenant.',
+        },
+        adminKey: { type: 'http', scheme: 'bearer', description: 'The admin key, MEDIAGATE_ADMIN_KEY.' },
+      },
       responses: {
         ClientError: errorResponse('Bad input, an unknown id or an unsupported request; `field` names what to fix.'),
         ServerError: errorResponse('A fault on this side; the message says no more than that.'),

@@ -39,6 +39,7 @@ export const tagDescriptions: Record<string, string> = {
   presets: 'Named bundles of a route or model and default params, with how their jobs ended.',
   usage: 'Spend and attempts by provider, model, day or key, and what the budget has left.',
   operations: 'Liveness, readiness, metrics and this description.',
+  admin: 'Tenant API keys, managed with the admin key (MEDIAGATE_ADMIN_KEY).',
   webhooks: 'Your webhook endpoint and signing secret, and the log of messages sent when jobs end (Standard Webhooks).',
 };
 
@@ -123,7 +124,13 @@ export const knownOperations: Record<string, OperationDoc> = {
     summary: 'Download an asset\'s bytes',
     tags: ['assets'],
     description:
-      'Honors one `Range: bytes=…` (206 with Content-Range; 416 when it starts past the end); several ranges are answered with the whole content. `If-None-Match` with the ETag answers 304.',
+      'Honors one `Range: bytes=…` (206 with Content-Range; 416 when it starts past the end); several ranges are answered with the whole content. `If-None-Match` with the ETag answers 304. With `expires` and `signature` (a link from POST /v1/assets/{id}/share) no API key is needed; an expired or altered link answers 403.',
+    query: z
+      .object({
+        expires: z.string().optional().describe('Signed links only: when the link ends, unix seconds.'),
+        signature: z.string().optional().describe('Signed links only: the signature the link was made with.'),
+      })
+      .strict(),
     responses: {
       200: { description: 'The bytes, with their mime type and an ETag of their sha256.', content: { 'application/octet-stream': binary } },
       206: { description: 'The requested byte range.', content: { 'application/octet-stream': binary } },
