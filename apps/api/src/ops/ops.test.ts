@@ -9,6 +9,7 @@ import { buildApi } from '../index.ts';
 import { installOpenApi } from '../openapi/routes-openapi.ts';
 import { assetViewSchema, errorBodySchema, jobListSchema, jobViewSchema } from '../openapi/view-schemas.ts';
 import type { OpenApiDocument } from '../openapi/document.ts';
+import { createTestKey, injectAs } from '../test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
@@ -173,11 +174,12 @@ describe('GET /openapi.json', () => {
   it('has response schemas that the API\'s real answers match', async () => {
     const job = await harness.submit({ kind: 'image', prompt: 'Views', model: 'simulated/image', params: { width: 64, height: 64 } });
     await harness.waitFor(job.id);
-    const detail = jobViewSchema.parse((await app.inject({ method: 'GET', url: `/v1/jobs/${job.id}` })).json());
+    const inject = injectAs(app, await createTestKey(harness.runtime));
+    const detail = jobViewSchema.parse((await inject({ method: 'GET', url: `/v1/jobs/${job.id}` })).json());
     expect(detail.outputs).toHaveLength(1);
-    assetViewSchema.parse((await app.inject({ method: 'GET', url: `/v1/assets/${detail.outputs?.[0]?.id}` })).json());
-    jobListSchema.parse((await app.inject({ method: 'GET', url: '/v1/jobs?limit=5' })).json());
-    errorBodySchema.parse((await app.inject({ method: 'GET', url: '/v1/jobs/job_missing' })).json());
+    assetViewSchema.parse((await inject({ method: 'GET', url: `/v1/assets/${detail.outputs?.[0]?.id}` })).json());
+    jobListSchema.parse((await inject({ method: 'GET', url: '/v1/jobs?limit=5' })).json());
+    errorBodySchema.parse((await inject({ method: 'GET', url: '/v1/jobs/job_missing' })).json());
   });
 
   it('picks up routes registered later, described or not', async () => {
