@@ -10,3 +10,5 @@ for run in $(seq 1 "$repeats"); do
     npx tsx bench/throughput.ts --jobs 6000 --latency 1000 --in-flight 1000 --database "$database" 2>/dev/null | tail -1
   done
 done
+# The rate-limit headline (medians over its own three runs).
+npx tsx bench/rate-limits.ts --runs "$repeats" 2>/dev/null | tail -1
