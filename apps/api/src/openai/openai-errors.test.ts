@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
-import OpenAI, { APIError, BadRequestError, InternalServerError, toFile } from 'openai';
+import OpenAI, { APIError, AuthenticationError, BadRequestError, InternalServerError, toFile } from 'openai';
 import sharp from 'sharp';
 import { ProviderError } from '@mediagate/core';
 import { cancelJob } from '@mediagate/engine';
@@ -93,6 +93,23 @@ describe('fields no model honors', () => {
     expect(notImage.message).toContain('notes.txt');
     const twoImages = await caught(client.images.edit({ prompt: 'x', image: [image, await toFile(png, 'b.png', { type: 'image/png' })] }));
     expect(twoImages.error).toMatchObject({ field: 'image' });
+  });
+});
+
+describe('keys', () => {
+  it('a missing or unknown key is the client\'s AuthenticationError, in OpenAI\'s error shape', async () => {
+    for (const key of ['mg_not-issued', 'sk-proj-from-openai']) {
+      const stranger = new OpenAI({ baseURL: `${origin}/v1`, apiKey: key, maxRetries: 0 });
+      const error = await caught(stranger.images.generate({ model: 'local/card', prompt: 'x' }));
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error.status).toBe(401);
+      expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
+    }
+    const before = await sideEffects(harness);
+    const bare = await fetch(`${origin}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":"hi"}' });
+    expect(bare.status).toBe(401);
+    expect(((await bare.json()) as { error: { message: string } }).error.message).toMatch(/^Authorization: missing/);
+    expect(await sideEffects(harness)).toEqual(before);
   });
 });
 
