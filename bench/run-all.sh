@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every throughput scenario of bench/RESULTS.md, alternating backends so machine noise hits
-# both alike. Usage: bash bench/run-all.sh [repeats]
+# Runs every scenario of bench/RESULTS.md (throughput, OpenAI route overhead, SSE fan-out),
+# alternating backends so machine noise hits both alike. Usage: bash bench/run-all.sh [repeats]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats="${1:-3}"
@@ -12,3 +12,8 @@ for run in $(seq 1 "$repeats"); do
 done
 # The rate-limit headline (medians over its own three runs).
 npx tsx bench/rate-limits.ts --runs "$repeats" 2>/dev/null | tail -1
+# The OpenAI image route against the simulated provider directly, and SSE fan-out to 1,000 clients.
+for run in $(seq 1 "$repeats"); do
+  npx tsx bench/openai-overhead.ts --requests 400 --concurrency 1,64 --database postgres 2>/dev/null | tail -1
+  npx tsx bench/sse-fanout.ts --subscribers 1000 --latency 12000 --database postgres 2>/dev/null | tail -1
+done

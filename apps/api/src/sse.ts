@@ -21,21 +21,17 @@ export function eventPayload(message: EventMessage): EventPayload {
   return { jobId: message.jobId, seq: message.seq, type: message.type, data: message.data, createdAt: message.createdAt };
 }
 
-// Many clients watch one job: each message is serialized once, not once per client.
-const payloadCache = new WeakMap<EventMessage, string>();
-
-function serializedPayload(message: EventMessage): string {
-  let json = payloadCache.get(message);
-  if (json === undefined) {
-    json = JSON.stringify(eventPayload(message));
-    payloadCache.set(message, json);
-  }
-  return json;
-}
+// Many clients watch one job: each frame is serialized and encoded once, not once per client
+// (every client of a message gets the same id: its seq, or jobId:seq on the tenant stream).
+const frameCache = new WeakMap<EventMessage, { id: string; frame: Buffer }>();
 
 /** One SSE frame. JSON.stringify escapes CR and LF, so `data` is always a single line. */
-export function eventFrame(id: string, message: EventMessage): string {
-  return `id: ${id}\nevent: ${message.type}\ndata: ${serializedPayload(message)}\n\n`;
+export function eventFrame(id: string, message: EventMessage): Buffer {
+  const cached = frameCache.get(message);
+  if (cached !== undefined && cached.id === id) return cached.frame;
+  const frame = Buffer.from(`id: ${id}\nevent: ${message.type}\ndata: ${JSON.stringify(eventPayload(message))}\n\n`);
+  frameCache.set(message, { id, frame });
+  return frame;
 }
 
 export class SseStream {
@@ -61,6 +57,9 @@ export class SseStream {
     if (this.#closed) return;
     const raw = this.#reply.raw;
     this.#raw = raw;
+    // The stream ends with its connection, so no chunked framing is needed: each frame then goes
+    // out as one buffer instead of three (size line, data, CRLF), which counts with many clients.
+    raw.useChunkedEncodingByDefault = false;
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -96,7 +95,7 @@ export class SseStream {
     this.#finish();
   }
 
-  #write(chunk: string): void {
+  #write(chunk: string | Buffer): void {
     const raw = this.#raw;
     if (raw === undefined || this.#closed) return;
     if (raw.writableLength > maxBufferedBytes) {
