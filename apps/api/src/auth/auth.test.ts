@@ -6,6 +6,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../../test/support/harness.ts';
 import { buildApi, type AssetView, type JobView } from '../index.ts';
+import { SseClient } from '../sse-test-client.ts';
 import { expectApiError, injectAs, type Inject } from '../test-support.ts';
 import { hashApiKey } from './api-keys.ts';
 import { signedAssetPath } from './signed-urls.ts';
@@ -208,6 +209,30 @@ describe('/v1/admin/keys', () => {
     const again = await app.inject({ method: 'DELETE', url: `/v1/admin/keys/${key.id}`, headers: admin });
     expect(again.json<CreatedKey>().revoked_at).toBe(revokedAt);
     expectApiError(await app.inject({ method: 'DELETE', url: '/v1/admin/keys/key_nope', headers: admin }), 404);
+  });
+
+  it('cuts this process\'s open event streams of the revoked key, and only those', async () => {
+    const origin = await app.listen({ port: 0, host: '127.0.0.1' });
+    const revoked = await createKey({ tenant_id: 'streamer' });
+    const kept = await createKey({ tenant_id: 'streamer' });
+    const job = (await injectAs(app, revoked.key)({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: 'Queued forever', model: 'simulated/image' } })).json<JobView>();
+    const open = (key: string, url: string) => SseClient.open(`${origin}${url}`, { authorization: `Bearer ${key}` });
+    const streams = [await open(revoked.key, `/v1/jobs/${job.id}/events`), await open(revoked.key, '/v1/events')];
+    const other = await open(kept.key, `/v1/jobs/${job.id}/events`);
+    try {
+      await streams[0]?.until((frames) => frames.length === 1);
+      await other.until((frames) => frames.length === 1);
+      expect(streams.map((stream) => stream.response.status)).toEqual([200, 200]);
+      await app.inject({ method: 'DELETE', url: `/v1/admin/keys/${revoked.id}`, headers: admin });
+      await Promise.all(streams.map((stream) => stream.done.catch(() => undefined)));
+      expect(streams.map((stream) => stream.ended)).toEqual([true, true]);
+      expect(other.ended).toBe(false);
+      const again = await fetch(`${origin}/v1/jobs/${job.id}/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${revoked.key}` } });
+      expect(again.status).toBe(401);
+    } finally {
+      other.close();
+      for (const stream of streams) stream.close();
+    }
   });
 
   it('reaches another API process within its cache time (none here), and not before when it caches', async () => {

@@ -32,6 +32,7 @@ export class KeyCache {
   readonly #entries = new Map<string, Entry>();
   /** Bumped by every revoke: a lookup that started before one must not be remembered. */
   #generation = 0;
+  readonly #forgetListeners: ((keyId: string) => void)[] = [];
 
   constructor(repo: Repository, options: KeyCacheOptions = {}) {
     this.#repo = repo;
@@ -67,5 +68,11 @@ export class KeyCache {
     for (const [hash, entry] of this.#entries) {
       if (entry.caller.keyId === keyId) this.#entries.delete(hash);
     }
+    for (const listener of this.#forgetListeners) listener(keyId);
+  }
+
+  /** Called with the id of every key forgotten (revoked) through this process. */
+  onForget(listener: (keyId: string) => void): void {
+    this.#forgetListeners.push(listener);
   }
 }

@@ -60,7 +60,29 @@ function bearerToken(header: string | undefined): { token: string } | { problem:
   return { token: match[1] as string };
 }
 
+/**
+ * Event streams outlive the check made when they opened: this process's streams of a key it
+ * revokes are cut at once (an EventSource reconnecting then gets the 401 and stops).
+ */
+function trackStreams(keys: KeyCache): (request: FastifyRequest, reply: FastifyReply, keyId: string) => void {
+  const open = new Map<string, Set<FastifyReply>>();
+  keys.onForget((keyId) => {
+    for (const reply of open.get(keyId) ?? []) reply.raw.destroy();
+    open.delete(keyId);
+  });
+  return (request, reply, keyId) => {
+    if (!request.headers.accept?.includes('text/event-stream')) return;
+    const replies = open.get(keyId) ?? new Set<FastifyReply>();
+    open.set(keyId, replies.add(reply));
+    reply.raw.once('close', () => {
+      replies.delete(reply);
+      if (replies.size === 0 && open.get(keyId) === replies) open.delete(keyId);
+    });
+  };
+}
+
 export function installTenantAuth(app: FastifyInstance, keys: KeyCache): void {
+  const trackStream = trackStreams(keys);
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     if (!needsKey(request)) return;
@@ -75,6 +97,7 @@ export function installTenantAuth(app: FastifyInstance, keys: KeyCache): void {
       return refuse(request, reply, { code: 'invalid_api_key', message, invalidToken: true });
     }
     request.caller = verdict.caller;
+    trackStream(request, reply, verdict.caller.keyId);
   });
 }
 
