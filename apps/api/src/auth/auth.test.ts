@@ -64,7 +64,8 @@ describe('requests without a good key', () => {
       [{ authorization: `Bearer ${revoked.key}` }, true, /revoked/],
     ];
     for (const [headers, invalidToken, message] of cases) {
-      for (const [method, url] of [['GET', '/v1/jobs'], ['POST', '/v1/jobs'], ['GET', '/v1/providers'], ['GET', '/v1/no-such-route']] as const) {
+      const routes = [['GET', '/v1/jobs'], ['POST', '/v1/jobs'], ['GET', '/v1/providers'], ['GET', '/v1/no-such-route'], ['GET', '/%761/providers'], ['GET', '/v1/%70roviders'], ['GET', '/%761/no-such-route']] as const;
+      for (const [method, url] of routes) {
         const response = await app.inject({ method, url, headers, ...(method === 'POST' ? { payload: { kind: 'image', prompt: 'x' } } : {}) });
         expect(expectUnauthorized(response, invalidToken), `${method} ${url} ${JSON.stringify(headers)}`).toMatch(message);
       }

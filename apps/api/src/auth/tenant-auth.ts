@@ -20,13 +20,24 @@ export const realm = 'mediagate';
 /** Routes that speak OpenAI's dialect answer in OpenAI's error shape, which its client reads. */
 const openAiPaths = ['/v1/images/', '/v1/audio/', '/v1/videos'];
 
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+/**
+ * The route the request reached (`/v1/jobs/:id`), else its decoded path: the router decodes
+ * percent-escapes, so `/%761/providers` reaches `/v1/providers` and must be judged as that.
+ */
+function routePath(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route;
+  const query = request.url.indexOf('?');
+  const path = query === -1 ? request.url : request.url.slice(0, query);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function needsKey(request: FastifyRequest): boolean {
-  const path = pathOf(request.url);
+  const path = routePath(request);
   if (path !== '/v1' && !path.startsWith('/v1/')) return false;
   if (path.startsWith('/v1/admin/') || path === '/v1/admin') return false;
   return !isSignedAssetRequest(request);
@@ -43,7 +54,7 @@ const howToGetOne = 'create one with POST /v1/admin/keys (admin key), or use the
 
 function refuse(request: FastifyRequest, reply: FastifyReply, refusal: Refusal): FastifyReply {
   const challenge = refusal.invalidToken ? `Bearer realm="${realm}", error="invalid_token"` : `Bearer realm="${realm}"`;
-  const path = pathOf(request.url);
+  const path = routePath(request);
   const body = openAiPaths.some((prefix) => path.startsWith(prefix))
     ? { error: { message: refusal.message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }
     : { error: { code: refusal.code, message: refusal.message, field: 'authorization' } };
