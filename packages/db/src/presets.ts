@@ -2,46 +2,13 @@
 // preset ended: counted from the jobs themselves, so the numbers cannot drift from the record.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { JobKind } from '@mediagate/core';
+import type { NewPreset, PresetOutcome, PresetRecord, PresetStore } from './money-types.ts';
 import { resultRows } from './rows.ts';
 import * as schema from './schema.ts';
 
 type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
-type JsonObject = (typeof schema.presets.$inferSelect)['params'];
 
 const { presets } = schema;
-
-export interface PresetRecord {
-  tenantId: string;
-  name: string;
-  kind: JobKind | null;
-  /** A route name or "provider/model". */
-  model: string | null;
-  params: JsonObject;
-  description: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export type NewPreset = Pick<PresetRecord, 'tenantId' | 'name' | 'kind' | 'model' | 'params' | 'description'>;
-
-/** Jobs of a tenant that named a preset and have ended, by how they ended. */
-export interface PresetOutcome {
-  preset: string;
-  succeeded: number;
-  failed: number;
-  canceled: number;
-}
-
-export interface PresetStore {
-  list(tenantId: string): Promise<PresetRecord[]>;
-  get(tenantId: string, name: string): Promise<PresetRecord | undefined>;
-  /** Creates or replaces; `created` says which. Replacing keeps createdAt. */
-  put(preset: NewPreset): Promise<{ preset: PresetRecord; created: boolean }>;
-  /** False when the tenant had no such preset. */
-  delete(tenantId: string, name: string): Promise<boolean>;
-  outcomes(tenantId: string): Promise<PresetOutcome[]>;
-}
 
 function toPresetRecord(row: typeof presets.$inferSelect): PresetRecord {
   return { ...row };

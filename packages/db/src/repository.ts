@@ -3,8 +3,7 @@
 // runs against both.
 import type { AttemptStatus, ErrorRecord, GenerationRequest, JobKind, JobStatus, Target } from '@mediagate/core';
 import type { WebhookRepository } from './webhook-types.ts';
-import type { PresetStore } from './presets.ts';
-import type { SpendingStore } from './spending.ts';
+import type { PresetStore, SpendingStore } from './money-types.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
