@@ -24,9 +24,10 @@ export interface OpenAiContext {
  */
 export async function awaitOutputs(context: OpenAiContext, job: JobRecord, reply: FastifyReply): Promise<AssetRecord[] | undefined> {
   const signal = hangUpSignal(reply.raw);
-  const done = await waitForJob(context.runtime, context.hub, job, { timeoutMs: context.waitTimeoutMs, signal });
+  const result = await waitForJob(context.runtime, context.hub, job, { timeoutMs: context.waitTimeoutMs, signal });
   if (signal.aborted) return undefined;
-  if (done.status === 'succeeded') return context.runtime.repo.listJobAssets(done.id);
+  if (result.succeeded || result.job.status === 'succeeded') return context.runtime.repo.listJobAssets(job.id);
+  const done = result.job;
   const failure = done.status === 'failed' || done.status === 'canceled' ? jobFailure(done) : waitTimeout(done, context.waitTimeoutMs);
   await reply.status(failure.status).type('application/json; charset=utf-8').send(failure.body);
   return undefined;

@@ -14,12 +14,21 @@ export interface WaitOptions {
   signal: AbortSignal;
 }
 
-/** The job once terminal, or as it stands when the timeout or the signal ends the wait. */
-export async function waitForJob(runtime: Runtime, hub: EventHub, job: JobRecord, options: WaitOptions): Promise<JobRecord> {
+/**
+ * How the wait ended: the live feed said the job succeeded (its outputs are committed, so there
+ * is nothing left to read but them), or the job as the database has it — terminal, or still
+ * going when the timeout or the signal ended the wait.
+ */
+export type WaitResult = { succeeded: true } | { succeeded: false; job: JobRecord };
+
+export async function waitForJob(runtime: Runtime, hub: EventHub, job: JobRecord, options: WaitOptions): Promise<WaitResult> {
   let woken = false;
+  let succeeded = false;
   let wake = () => {};
   const stopListening = await hub.listenToJob(job.id, (message) => {
     if (!isTerminalEvent(message)) return;
+    // Published after the completion committed: no need to read the job again to know it.
+    succeeded = message.type === 'succeeded';
     woken = true;
     wake();
   });
@@ -27,10 +36,11 @@ export async function waitForJob(runtime: Runtime, hub: EventHub, job: JobRecord
   let current = job;
   try {
     for (;;) {
+      if (succeeded && !options.signal.aborted) return { succeeded: true };
       woken = false;
       current = (await runtime.repo.getJob(job.id, job.tenantId)) ?? current;
       const left = deadline - Date.now();
-      if (isTerminal(current.status) || left <= 0 || options.signal.aborted) return current;
+      if (isTerminal(current.status) || left <= 0 || options.signal.aborted) return { succeeded: false, job: current };
       if (woken) continue;
       await new Promise<void>((resolve) => {
         const done = () => {
