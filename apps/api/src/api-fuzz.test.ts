@@ -6,7 +6,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import { fuzzCase, Generator, prng, schedule, type FuzzCase, type FuzzContext, type FuzzRoute } from './api-fuzz-cases.ts';
 import type { OpenApiDocument } from './openapi/document.ts';
-import { bearer, buildTestApi, isErrorBody } from './test-support.ts';
+import { bearer, buildTestApi, isErrorBody, sideEffects } from './test-support.ts';
 
 // FUZZ_SEED=<n> replays a run; FUZZ_CASES=<n> runs longer.
 const seed = Number(process.env.FUZZ_SEED ?? 20261121);
@@ -68,6 +68,8 @@ function isOpenAiErrorBody(value: unknown): boolean {
 }
 
 const adminKey = 'fuzz-admin-key-0123456789abcdef';
+/** The routes that make a job when they accept a request. */
+const jobMakers = new Set(['POST /v1/jobs', 'POST /v1/images/generations', 'POST /v1/images/edits', 'POST /v1/audio/speech', 'POST /v1/videos']);
 const openAiPaths = ['/v1/images/', '/v1/audio/', '/v1/videos'];
 const needsTenantKey = (url: string) => (url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?')) && !url.startsWith('/v1/admin');
 
@@ -110,6 +112,16 @@ afterAll(async () => {
   delete process.env.MEDIAGATE_OPENAI_VIDEO_MODEL;
 });
 
+/** Until no job is queued or running, so the provider's count is final. */
+async function waitUntilIdle(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const counts = await harness.runtime.repo.countJobs();
+    if ((counts.queued ?? 0) + (counts.running ?? 0) === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe('fuzzing every route', () => {
   it(`never answers 5xx and always the error shape (seed ${seed}, ${caseCount} cases)`, async () => {
     const gen = new Generator(prng(seed));
@@ -117,6 +129,7 @@ describe('fuzzing every route', () => {
     const codes = new Set<string>();
     const refusedByRoute = new Map<string, number>();
     let authCases = 0;
+    let accepted = 0;
     let unauthorized = 0;
     const check = (index: number, fuzz: FuzzCase, response: LightMyRequestResponse) => {
       const { route } = fuzz;
@@ -150,18 +163,26 @@ describe('fuzzing every route', () => {
     };
     // A few requests in flight, as a server sees them; each case is still made in seed order.
     let next = 0;
+    const before = await sideEffects(harness);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
         while (next < caseCount) {
           const index = next++;
           const fuzz = fuzzCase(gen, turns[index % turns.length] as FuzzRoute, context);
-          check(index, fuzz, await app.inject(fuzz.request));
+          const response = await app.inject(fuzz.request);
+          if (response.statusCode < 300 && jobMakers.has(`${fuzz.route.method} ${fuzz.route.path}`)) accepted++;
+          check(index, fuzz, response);
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`api fuzz: ${caseCount} requests over ${routes.length} routes in ${seconds.toFixed(1)} s\n`);
+    // Only accepted requests made jobs (a replayed Idempotency-Key makes none), and only jobs reached the provider.
+    await waitUntilIdle();
+    const after = await sideEffects(harness);
+    expect(after.jobs - before.jobs).toBeLessThanOrEqual(accepted);
+    expect(after.submits - before.submits).toBeLessThanOrEqual(after.jobs - before.jobs);
+    process.stdout.write(`api fuzz: ${caseCount} requests over ${routes.length} routes in ${seconds.toFixed(1)} s; ${accepted} accepted, ${after.jobs - before.jobs} jobs\n`);
     expect(failures.slice(0, 10)).toEqual([]);
     // The mix reached every kind of refusal, past authentication into each route's own checks.
     expect([...codes].sort()).toEqual(
