@@ -292,7 +292,7 @@ describe('system routes', () => {
     const { data } = response.json<{ data: Listed[] }>();
     expect(data.map((provider) => provider.id).sort()).toEqual(['local', 'simulated']);
     const simulated = data.find((provider) => provider.id === 'simulated');
-    expect(simulated?.keys).toEqual([{ id: 'k1', status: 'active' }]);
+    expect(simulated?.keys).toMatchObject([{ id: 'k1', pool: 'default', source: 'env', status: 'active' }]);
     expect(simulated?.models.map((model) => model.id)).toContain('simulated/image');
     const card = data.find((provider) => provider.id === 'local')?.models.find((model) => model.id === 'local/card');
     expect(card?.capabilities).toMatchObject({ kind: 'image', modes: ['text-to-image', 'image-to-image'] });
