@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { KeyPool, type KeyChoice, type LeasedKey } from './keys.ts';
 import { FleetLimits } from './limits/fleet-limits.ts';
 import { keysFromEnv, staticKeys, type KeyDefinition } from './limits/key-definitions.ts';
+import { registerKeyMetrics } from './limits/key-metrics.ts';
 import { parseConfig } from './config/load.ts';
 
 describe('keysFromEnv', () => {
@@ -187,6 +189,26 @@ describe('KeyPool across processes', () => {
     expect(views[0]?.health).toEqual({ attempts: 4, success_rate: 1, p50_ms: 200, p95_ms: 400 });
     expect(views[1]?.health).toEqual({ attempts: 1, success_rate: 0, p50_ms: null, p95_ms: null });
     expect(await one.providerHealth('p')).toEqual({ attempts: 5, success_rate: 0.8, p50_ms: 200, p95_ms: 400 });
+    one.close();
+  });
+
+  it('exposes key status, use and health as Prometheus gauges read at scrape time', async () => {
+    const [one] = fleet([key('a', { rpm: 10 }), key('b', {}, 'illustration')], { maxWaitMs: 0 });
+    const registry = new Registry();
+    registerKeyMetrics(registry, one, () => ['p']);
+    const held = leased(await one.acquire('p', 'default'));
+    await one.disable('p', 'b', '401');
+    for (const latencyMs of [100, 300]) await one.recordOutcome('p', 'a', { ok: true, latencyMs });
+    const text = await registry.metrics();
+    expect(text).toContain('mediagate_provider_key_status{provider="p",pool="default",key_id="a",status="active"} 1');
+    expect(text).toContain('mediagate_provider_key_status{provider="p",pool="illustration",key_id="b",status="error"} 1');
+    expect(text).toContain('mediagate_provider_key_in_flight{provider="p",pool="default",key_id="a"} 1');
+    expect(text).toContain('mediagate_provider_key_requests_last_minute{provider="p",pool="default",key_id="a"} 1');
+    expect(text).toContain('mediagate_provider_success_rate{provider="p",key_id="all"} 1');
+    expect(text).toContain('mediagate_provider_latency_ms{provider="p",key_id="a",quantile="0.95"} 300');
+    expect(text).not.toContain('secret-');
+    await one.release('p', held);
+    expect(await registry.metrics()).toContain('mediagate_provider_key_in_flight{provider="p",pool="default",key_id="a"} 0');
     one.close();
   });
 });

@@ -14,10 +14,11 @@ export function registerKeyMetrics(registry: Registry, keys: KeyPool, providerId
   const successRate = new Gauge({ name: 'mediagate_provider_success_rate', help: 'Share of recent attempts that succeeded (up to 200 per key), by provider and key id ("all" for the provider).', labelNames: ['provider', 'key_id'], registers: [registry], collect: () => once() });
   const latency = new Gauge({ name: 'mediagate_provider_latency_ms', help: 'Latency of recent succeeded attempts, ms, by provider, key id ("all" for the provider) and quantile (0.5, 0.95).', labelNames: ['provider', 'key_id', 'quantile'], registers: [registry], collect: () => once() });
   let collecting: Promise<void> | undefined;
-  // One Redis read per scrape, shared by the gauges (each one's collect awaits the same read).
+  // One Redis read per scrape, shared by the gauges: a registry asks all of them at once, so
+  // each one's collect awaits the same read, and the next scrape starts a new one.
   const once = async (): Promise<void> => {
     collecting ??= collect().finally(() => {
-      setTimeout(() => (collecting = undefined), 0);
+      collecting = undefined;
     });
     await collecting;
   };
