@@ -109,6 +109,19 @@ describe('KeyPool across processes', () => {
     two.close();
   });
 
+  it('keeps to a daily cap until the next UTC midnight, across processes', async () => {
+    const [one, two] = fleet([key('a', { daily: 2 })], { maxWaitMs: 0 });
+    await one.release('p', leased(await one.acquire('p', 'default')));
+    await two.release('p', leased(await two.acquire('p', 'default')));
+    const waited = await one.acquire('p', 'default');
+    expect(waited.type).toBe('wait');
+    const midnight = Math.ceil(Date.now() / 86_400_000) * 86_400_000;
+    if (waited.type === 'wait') expect(Math.abs(waited.at - midnight)).toBeLessThan(5_000);
+    expect((await two.describe('p'))[0]).toMatchObject({ requests_today: 2, status: 'active' });
+    one.close();
+    two.close();
+  });
+
   it('gives back the slot of a lease that sent nothing', async () => {
     const [one] = fleet([key('a', { rpm: 1 })], { maxWaitMs: 0 });
     await one.release('p', leased(await one.acquire('p', 'default')), { unused: true });
