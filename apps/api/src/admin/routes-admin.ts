@@ -62,7 +62,12 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, opti
     createBullBoard({
       // Read-only: a queue entry only points at a job whose truth is in the database, so retrying,
       // adding or removing entries here would go around the API's own bookkeeping.
-      queues: runtime.providers.list().map((adapter) => new BullMQAdapter(runtime.queues.queue(adapter.id), { readOnlyMode: true, displayName: adapter.id })),
+      queues: runtime.providers.list().flatMap((adapter) =>
+        [...new Set(['default', ...runtime.keys.pools(adapter.id)])].map(
+          (pool) =>
+            new BullMQAdapter(runtime.queues.queue(adapter.id, pool), { readOnlyMode: true, displayName: pool === 'default' ? adapter.id : `${adapter.id} (${pool})` }),
+        ),
+      ),
       serverAdapter,
       options: { uiConfig: { boardTitle: 'Mediagate queues' } },
     });

@@ -51,13 +51,19 @@ export function createMetrics(runtime: Runtime, onError: (source: string, error:
 
   const queueDepth: Gauge = new Gauge({
     name: 'mediagate_queue_jobs',
-    help: 'Entries in each provider queue by BullMQ state (waiting, prioritized, delayed, active).',
+    help: 'Entries in each provider\'s queues (one per key pool, summed) by BullMQ state (waiting, prioritized, delayed, active).',
     labelNames: ['provider', 'state'],
     registers: [registry],
     collect: () =>
       guarded('redis', queueDepth, async () => {
         const providers = runtime.providers.list().map((adapter) => adapter.id);
-        const counts = await Promise.all(providers.map((provider) => runtime.queues.queue(provider).getJobCounts(...queueStates)));
+        const counts = await Promise.all(
+          providers.map(async (provider) => {
+            const pools = [...new Set(['default', ...runtime.keys.pools(provider)])];
+            const perPool = await Promise.all(pools.map((pool) => runtime.queues.queue(provider, pool).getJobCounts(...queueStates)));
+            return Object.fromEntries(queueStates.map((state) => [state, perPool.reduce((sum, count) => sum + (count[state] ?? 0), 0)]));
+          }),
+        );
         providers.forEach((provider, index) => {
           for (const state of queueStates) queueDepth.set({ provider, state }, counts[index]?.[state] ?? 0);
         });
