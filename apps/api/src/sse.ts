@@ -57,9 +57,6 @@ export class SseStream {
     if (this.#closed) return;
     const raw = this.#reply.raw;
     this.#raw = raw;
-    // The stream ends with its connection, so no chunked framing is needed: each frame then goes
-    // out as one buffer instead of three (size line, data, CRLF), which counts with many clients.
-    raw.useChunkedEncodingByDefault = false;
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
