@@ -25,6 +25,11 @@ export { describeProviders } from './providers-view.ts';
 export { issueApiKey, apiKeyPrefix, type IssuedApiKey } from './auth/api-keys.ts';
 export { ensureLocalApiKey, localApiKeyFile } from './auth/local-key.ts';
 export type { AssetLink } from './auth/signed-urls.ts';
+// Type-only, for the SDK: the shapes of routes whose views are built beside their handlers.
+export type { deliveryView } from './routes-webhooks.ts';
+export type { PricedModel } from './routes-estimate.ts';
+export type { createKeyBody } from './admin/routes-admin-keys.ts';
+export type { addProviderKeyBody } from './admin/routes-provider-keys.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes (uploads included). */

@@ -1,8 +1,11 @@
-// The Mediagate client: one object holding the connection settings, with the API's resources
-// (jobs, assets, uploads, providers) as properties.
+// The Mediagate client: one object holding the connection settings and a tenant's API key, with
+// the API's resources (jobs, assets, uploads, providers, webhooks, presets, usage) as properties.
 import { Assets, Uploads } from './assets.ts';
 import { HttpClient, type ClientOptions } from './http.ts';
 import { Jobs } from './jobs.ts';
+import { Presets } from './presets.ts';
+import { Usage } from './usage.ts';
+import { Webhooks } from './webhooks.ts';
 import type { ProviderView } from './types.ts';
 
 class Providers {
@@ -23,6 +26,9 @@ export class Mediagate {
   readonly assets: Assets;
   readonly uploads: Uploads;
   readonly providers: Providers;
+  readonly webhooks: Webhooks;
+  readonly presets: Presets;
+  readonly usage: Usage;
   readonly baseURL: string;
 
   constructor(options: ClientOptions) {
@@ -32,5 +38,8 @@ export class Mediagate {
     this.assets = new Assets(http);
     this.uploads = new Uploads(http);
     this.providers = new Providers(http);
+    this.webhooks = new Webhooks(http);
+    this.presets = new Presets(http);
+    this.usage = new Usage(http);
   }
 }

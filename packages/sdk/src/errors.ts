@@ -1,12 +1,12 @@
 // The SDK's errors: one for answers the server gave (its `{ error: { … } }` body, classified
-// once here), one for answers that never came (network failures, request timeouts).
+// once here into a class per status a caller acts on), one for answers that never came.
 
-/** The server answered, and not with a 2xx. */
+/** The server answered, and not with a 2xx. Every refusal is one of these (or a subclass). */
 export class MediagateError extends Error {
-  override readonly name = 'MediagateError';
+  override readonly name: string = 'MediagateError';
   /** HTTP status of the answer. */
   readonly status: number;
-  /** The API's error code, e.g. `invalid_request`, `not_found`. */
+  /** The API's error code, e.g. `invalid_request`, `not_found`, `budget_exceeded`. */
   readonly code: string;
   /** The request field the server refused, when it named one. */
   readonly field: string | undefined;
@@ -24,6 +24,81 @@ export class MediagateError extends Error {
   /** Worth sending again later: the server was overloaded or briefly failing. */
   get isRetryable(): boolean {
     return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** 401: no key, an unknown or revoked key, or (admin calls) not the admin key. */
+export class MediagateAuthenticationError extends MediagateError {
+  override readonly name: string = 'MediagateAuthenticationError';
+}
+
+/** 404: no such resource in the caller's tenant (another tenant's ids answer the same). */
+export class MediagateNotFoundError extends MediagateError {
+  override readonly name: string = 'MediagateNotFoundError';
+}
+
+/**
+ * 409: the request clashes with what exists — an `Idempotency-Key` reused with another body
+ * (`code` `idempotency_conflict`), a name already taken (`conflict`), a config-file preset
+ * (`read_only`).
+ */
+export class MediagateConflictError extends MediagateError {
+  override readonly name: string = 'MediagateConflictError';
+}
+
+/** 413: the body (an upload, say) is larger than the server accepts. */
+export class MediagatePayloadTooLargeError extends MediagateError {
+  override readonly name: string = 'MediagatePayloadTooLargeError';
+}
+
+/** 415: a content type the route does not take (uploads: PNG, JPEG or WebP only). */
+export class MediagateUnsupportedMediaTypeError extends MediagateError {
+  override readonly name: string = 'MediagateUnsupportedMediaTypeError';
+}
+
+/** 429: too many requests; `retryAfterMs` from the Retry-After header when the server sent one. */
+export class MediagateRateLimitError extends MediagateError {
+  override readonly name: string = 'MediagateRateLimitError';
+  readonly retryAfterMs: number | undefined;
+
+  constructor(status: number, code: string, message: string, details: { field?: string; allowed?: readonly (string | number)[]; retryAfterMs?: number } = {}) {
+    super(status, code, message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** Which budget period refused a job. */
+export type BudgetName = 'daily' | 'monthly';
+
+/**
+ * 402 `budget_exceeded`: the job would take the tenant past its daily or monthly budget, so
+ * nothing was stored or queued. The amounts are those the server's message states (USD, to the
+ * cent, or to 1/100 of a cent below a cent); `undefined` if a server words it otherwise.
+ */
+export class MediagateBudgetExceededError extends MediagateError {
+  override readonly name: string = 'MediagateBudgetExceededError';
+  /** The period that has too little left. */
+  readonly budget: BudgetName | undefined;
+  /** That period's limit, USD. */
+  readonly limitUsd: number | undefined;
+  /** What that period has left, USD. */
+  readonly remainingUsd: number | undefined;
+  /** What the refused request was estimated at, USD. */
+  readonly estimateUsd: number | undefined;
+
+  constructor(status: number, code: string, message: string, details: { field?: string; allowed?: readonly (string | number)[] } = {}) {
+    super(status, code, message, details);
+    // "budget exceeded: the daily budget of $0.05 for tenant t (UTC day …) has $0.03 remaining,
+    //  and this request is estimated at $0.10"
+    const amount = (pattern: RegExp): number | undefined => {
+      const match = pattern.exec(message);
+      return match?.[1] === undefined ? undefined : Number(match[1]);
+    };
+    const budget = /\bthe (daily|monthly) budget\b/.exec(message)?.[1];
+    this.budget = budget === 'daily' || budget === 'monthly' ? budget : undefined;
+    this.limitUsd = amount(/budget of \$(\d+(?:\.\d+)?)/);
+    this.remainingUsd = amount(/has \$(\d+(?:\.\d+)?) remaining/);
+    this.estimateUsd = amount(/estimated at \$(\d+(?:\.\d+)?)/);
   }
 }
 
@@ -58,6 +133,26 @@ interface ErrorFields {
   allowed?: unknown;
 }
 
+type ErrorClass = new (status: number, code: string, message: string, details: { field?: string; allowed?: readonly (string | number)[] }) => MediagateError;
+
+const classByStatus: Record<number, ErrorClass> = {
+  401: MediagateAuthenticationError,
+  402: MediagateBudgetExceededError,
+  404: MediagateNotFoundError,
+  409: MediagateConflictError,
+  413: MediagatePayloadTooLargeError,
+  415: MediagateUnsupportedMediaTypeError,
+};
+
+/** Retry-After as ms: delta-seconds or an HTTP date. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (header.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
 /** The error for a non-2xx answer, read from the API's error shape when the body has it. */
 export async function errorFromResponse(response: Response): Promise<MediagateError> {
   const text = await response.text().catch(() => '');
@@ -74,5 +169,12 @@ export async function errorFromResponse(response: Response): Promise<MediagateEr
     typeof fields?.message === 'string' ? fields.message : `${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
   const field = typeof fields?.field === 'string' ? fields.field : undefined;
   const allowed = Array.isArray(fields?.allowed) ? (fields.allowed as (string | number)[]) : undefined;
-  return new MediagateError(response.status, code, message, { ...(field ? { field } : {}), ...(allowed ? { allowed } : {}) });
+  const details = { ...(field ? { field } : {}), ...(allowed ? { allowed } : {}) };
+  if (response.status === 429) {
+    const wait = retryAfterMs(response.headers.get('retry-after'));
+    return new MediagateRateLimitError(response.status, code, message, { ...details, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+  }
+  // A 402 that is not a budget (a proxy's paywall) stays a plain MediagateError.
+  const ErrorType = response.status === 402 && code !== 'budget_exceeded' ? MediagateError : (classByStatus[response.status] ?? MediagateError);
+  return new ErrorType(response.status, code, message, details);
 }

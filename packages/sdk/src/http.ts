@@ -16,7 +16,7 @@ export interface ClientOptions {
 export type Query = Record<string, string | number | undefined>;
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   query?: Query;
   /** Sent as JSON unless it is already bytes. */
   body?: unknown;
@@ -54,6 +54,18 @@ export class HttpClient {
   /** A request whose JSON answer is returned once read in full. */
   async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
     return this.#send(path, options, async (response) => (await response.json()) as T);
+  }
+
+  /** A request answered with no body (204), such as a delete. */
+  async empty(path: string, options: RequestOptions = {}): Promise<void> {
+    return this.#send(path, options, async (response) => {
+      await response.body?.cancel();
+    });
+  }
+
+  /** A JSON request that also hands back the status, for routes where 200 and 201 differ. */
+  async jsonWithStatus<T>(path: string, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
+    return this.#send(path, options, async (response) => ({ status: response.status, body: (await response.json()) as T }));
   }
 
   /**

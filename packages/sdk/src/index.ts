@@ -1,8 +1,23 @@
-// The typed client for Mediagate's HTTP API: `new Mediagate({ baseURL })`, then jobs, assets,
-// uploads and providers. Depends on no server code at runtime; its types are the API's own.
+// The typed client for Mediagate's HTTP API: `new Mediagate({ baseURL, apiKey })`, then jobs,
+// assets, uploads, providers, webhooks, presets and usage; `new MediagateAdmin({ baseURL,
+// adminKey })` for tenant and provider keys. No server code at runtime; its types are the API's.
 export { Mediagate } from './client.ts';
+export { MediagateAdmin, type AdminClientOptions } from './admin.ts';
 export type { ClientOptions } from './http.ts';
-export { MediagateConnectionError, MediagateError, MediagateTimeoutError } from './errors.ts';
+export {
+  MediagateAuthenticationError,
+  MediagateBudgetExceededError,
+  MediagateConflictError,
+  MediagateConnectionError,
+  MediagateError,
+  MediagateNotFoundError,
+  MediagatePayloadTooLargeError,
+  MediagateRateLimitError,
+  MediagateTimeoutError,
+  MediagateUnsupportedMediaTypeError,
+  type BudgetName,
+} from './errors.ts';
+export type { WebhookEndpointUpdate } from './webhooks.ts';
 export { EventStreamUnavailableError, type JobEventsOptions } from './job-events.ts';
 export type { CreateJobOptions } from './jobs.ts';
 export type { WaitOptions } from './job-wait.ts';

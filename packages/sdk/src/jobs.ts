@@ -1,9 +1,9 @@
-// `client.jobs`: submit, read, list (a page, or every page as an async iterator), cancel,
-// follow a job's events live and wait for it to finish.
+// `client.jobs`: price, submit, read, list (a page, or every page as an async iterator), cancel,
+// delete, follow a job's events live and wait for it to finish.
 import type { HttpClient } from './http.ts';
 import { streamJobEvents, type JobEventsOptions } from './job-events.ts';
 import { waitForJob, type WaitOptions } from './job-wait.ts';
-import type { GenerationRequestInput, JobEvent, JobListFilters, JobPage, JobView } from './types.ts';
+import type { CostEstimate, GenerationRequestInput, JobEvent, JobListFilters, JobPage, JobView } from './types.ts';
 
 export interface CreateJobOptions {
   /** Sent as `Idempotency-Key`: a retried create with the same key makes one job, not two. */
@@ -23,6 +23,11 @@ export class Jobs {
     this.#http = http;
   }
 
+  /**
+   * Submits a job. `model` names a route or tier (`draft`, `standard`, …) or "provider/model";
+   * `preset`, `pool` and `webhook_url` go in the request too. Over budget, nothing is stored and
+   * the call throws MediagateBudgetExceededError with what is left.
+   */
   create(request: GenerationRequestInput, options: CreateJobOptions = {}): Promise<JobView> {
     return this.#http.json<JobView>('/v1/jobs', {
       method: 'POST',
@@ -30,6 +35,11 @@ export class Jobs {
       signal: options.signal,
       ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
     });
+  }
+
+  /** What `request` would cost, on its route and on every model able to run it; nothing is stored. */
+  estimate(request: GenerationRequestInput, options: { signal?: AbortSignal } = {}): Promise<CostEstimate> {
+    return this.#http.json<CostEstimate>('/v1/estimate', { method: 'POST', body: request, signal: options.signal });
   }
 
   /** The job with its attempts and outputs. */
@@ -60,6 +70,11 @@ export class Jobs {
   /** Asks the job to stop; answers the job as it stands (a running attempt may still finish). */
   cancel(id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> {
     return this.#http.json<JobView>(`/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', signal: options.signal });
+  }
+
+  /** Removes the job with its events, attempts and outputs (canceling it first if it still runs). */
+  delete(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#http.empty(`/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE', signal: options.signal });
   }
 
   /**

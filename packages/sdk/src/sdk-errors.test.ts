@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, issueApiKey } from '@mediagate/api';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
-import { Mediagate, MediagateConnectionError, MediagateError } from './index.ts';
+import { Mediagate, MediagateAuthenticationError, MediagateConnectionError, MediagateError, MediagateNotFoundError } from './index.ts';
 import { closedPort } from './test-support.ts';
 
 let harness: Harness;
@@ -44,7 +44,8 @@ describe('errors', () => {
 
   it('surfaces a missing job as a 404 MediagateError', async () => {
     const error = await caught(new Mediagate({ baseURL, apiKey }).jobs.get('job_nope'));
-    expect(error).toMatchObject({ name: 'MediagateError', status: 404, code: 'not_found' });
+    expect(error).toBeInstanceOf(MediagateNotFoundError);
+    expect(error).toMatchObject({ name: 'MediagateNotFoundError', status: 404, code: 'not_found' });
   });
 
   it('throws MediagateConnectionError when nothing listens', async () => {
@@ -85,6 +86,7 @@ describe('errors', () => {
     for (const options of [{}, { apiKey: 'mg_not-a-real-key' }]) {
       const error = await caught(new Mediagate({ baseURL, ...options }).providers.list());
       expect(error).toBeInstanceOf(MediagateError);
+      expect(error).toBeInstanceOf(MediagateAuthenticationError);
       expect(error).toMatchObject({ status: 401, field: 'authorization', isRetryable: false });
     }
   });
