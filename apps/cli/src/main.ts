@@ -8,7 +8,9 @@ import { configCheckCommand } from './commands/config.ts';
 import { generateCommand } from './commands/generate.ts';
 import { jobsCancel, jobsList, jobsShow, providersCommand } from './commands/inspect.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { presetsList } from './commands/presets.ts';
 import { serveCommand } from './commands/serve.ts';
+import { usageCommand } from './commands/usage.ts';
 
 function run(action: () => Promise<number>): Promise<void> {
   return action().then((code) => {
@@ -41,6 +43,8 @@ program
   .argument('<prompt>', 'what to make (the text to speak, for speech)')
   .option('--provider <provider/model>', 'provider and model, e.g. local/card, simulated/image, or a route: draft, standard, high, master or one from the config')
   .option('--preset <name>', 'a preset: its model and params fill in what the flags leave out')
+  .option('--pool <name>', "the provider's key pool to use (one from the config; default when absent)")
+  .option('--webhook-url <url>', "POST the job's end to this http(s) URL, signed with your webhook secret")
   .option('--fallback <provider/model...>', 'targets tried in order when the provider fails')
   .option('--size <WxH>', 'explicit size, e.g. 1080x1350')
   .option('--aspect <ratio>', 'aspect ratio, e.g. 1:1, 16:9, 9:16, 4:5')
@@ -103,6 +107,27 @@ program
   .addOption(serverOption())
   .addOption(apiKeyOption())
   .action((flags) => run(() => providersCommand(flags)));
+
+program
+  .command('usage')
+  .description("your attempts and spend by provider, model, UTC day or key, and what your budgets have left")
+  .option('--group-by <group>', 'provider, model, day or key (default provider)')
+  .option('--from <date>', 'only attempts started at or after this date/time (e.g. 2026-11-01)')
+  .option('--to <date>', 'only attempts started before this date/time')
+  .option('--json', 'print JSON (as GET /v1/usage)')
+  .addOption(serverOption())
+  .addOption(apiKeyOption())
+  .action((flags) => run(() => usageCommand(flags)));
+
+program
+  .command('presets')
+  .description('presets a job can name with --preset')
+  .command('list')
+  .description('your presets and the config file\'s, with how their jobs ended')
+  .option('--json', 'print JSON (as GET /v1/presets)')
+  .addOption(serverOption())
+  .addOption(apiKeyOption())
+  .action((flags) => run(() => presetsList(flags)));
 
 program
   .command('config')

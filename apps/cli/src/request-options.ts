@@ -8,6 +8,8 @@ export interface GenerateFlags {
   provider?: string;
   fallback?: string[];
   preset?: string;
+  pool?: string;
+  webhookUrl?: string;
   size?: string;
   aspect?: string;
   duration?: string;
@@ -130,5 +132,32 @@ export function buildRequest(kind: JobKind, prompt: string, flags: GenerateFlags
     ...(flags.provider !== undefined ? { model: flags.provider } : {}),
     ...(flags.fallback !== undefined && flags.fallback.length > 0 ? { fallbacks: flags.fallback } : {}),
     ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
+    ...(flags.pool !== undefined ? { pool: checkPoolName(flags.pool) } : {}),
+    ...(flags.webhookUrl !== undefined ? { webhook_url: checkWebhookUrl(flags.webhookUrl) } : {}),
   };
+}
+
+/** `--pool`: a pool name as the config spells them; whether the provider has it is the server's call. */
+function checkPoolName(value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/.test(value)) {
+    throw new InputError(`--pool: "${value}" is not a pool name (letters, digits, _ . - starting with a letter, at most 63), e.g. default`, { field: 'pool' });
+  }
+  return value;
+}
+
+/** `--webhook-url`: an absolute http(s) URL; the URL guard and the signing secret are checked at submit. */
+function checkWebhookUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || value.length > 2048) {
+    throw new InputError(`--webhook-url: "${value.slice(0, 100)}" is not an http(s) URL of at most 2048 characters, e.g. https://example.com/hooks/mediagate`, {
+      field: 'webhook_url',
+      allowed: ['http', 'https'],
+    });
+  }
+  return value;
 }
