@@ -62,20 +62,21 @@ async function caught(promise: Promise<unknown>): Promise<APIError> {
 describe('fields no model honors', () => {
   it('are a 400 naming the field, and nothing is enqueued', async () => {
     const before = await sideEffects(harness);
-    const cases: [Promise<unknown>, string][] = [
-      [client.images.generate({ prompt: 'x', quality: 'hd' }), 'quality'],
-      [client.images.generate({ prompt: 'x', background: 'transparent' }), 'background'],
-      [client.images.generate({ prompt: 'x', style: 'vivid' }), 'style'],
-      [client.images.generate({ prompt: 'x', model: 'local/card', n: 9 }), 'n'],
-      [client.images.generate({ prompt: 'x', output_format: 'png', output_compression: 80 }), 'output_compression'],
-      [client.audio.speech.create({ model: 'gpt-4o-mini-tts', voice: 'coral', input: 'x', instructions: 'cheerful' }), 'instructions'],
-      [client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'x', response_format: 'opus' }), 'response_format'],
-      [client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'x', speed: 4 }), 'speed'],
-      [client.audio.speech.create({ model: 'tts-1', voice: 'klingon', input: 'x' }), 'voice'],
-      [client.videos.create({ prompt: 'x', seconds: '12', size: '4096x4096' as '1280x720' }), 'size'],
+    // Sent one at a time: a request made up front could fail before anything awaits it.
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => client.images.generate({ prompt: 'x', quality: 'hd' }), 'quality'],
+      [() => client.images.generate({ prompt: 'x', background: 'transparent' }), 'background'],
+      [() => client.images.generate({ prompt: 'x', style: 'vivid' }), 'style'],
+      [() => client.images.generate({ prompt: 'x', model: 'local/card', n: 9 }), 'n'],
+      [() => client.images.generate({ prompt: 'x', output_format: 'png', output_compression: 80 }), 'output_compression'],
+      [() => client.audio.speech.create({ model: 'gpt-4o-mini-tts', voice: 'coral', input: 'x', instructions: 'cheerful' }), 'instructions'],
+      [() => client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'x', response_format: 'opus' }), 'response_format'],
+      [() => client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'x', speed: 4 }), 'speed'],
+      [() => client.audio.speech.create({ model: 'tts-1', voice: 'klingon', input: 'x' }), 'voice'],
+      [() => client.videos.create({ prompt: 'x', seconds: '12', size: '4096x4096' as '1280x720' }), 'size'],
     ];
     for (const [request, field] of cases) {
-      const error = await caught(request);
+      const error = await caught(request());
       expect(error, field).toBeInstanceOf(BadRequestError);
       expect(error.error, field).toMatchObject({ field });
       expect(error.message, field).toContain(field);
