@@ -1,9 +1,11 @@
 // `jobs.wait`: follows the job's event stream until its terminal event, and polls the job
 // instead where no event stream gets through (a proxy that buffers or strips SSE).
-import { isTerminal } from '@mediagate/core';
 import { MediagateTimeoutError } from './errors.ts';
 import { EventStreamUnavailableError, type JobEventsOptions } from './job-events.ts';
-import type { JobEvent, JobView } from './types.ts';
+import type { JobEvent, JobStatus, JobView } from './types.ts';
+
+// Spelled out rather than imported from @mediagate/core, so the client bundle carries no zod.
+const terminalStatuses: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'canceled'] satisfies JobStatus[]);
 
 export interface WaitOptions {
   signal?: AbortSignal;
@@ -59,7 +61,7 @@ export async function waitForJob(jobs: JobReader, id: string, options: WaitOptio
           options.onEvent(event);
         }
       }
-      if (isTerminal(job.status)) return job;
+      if (terminalStatuses.has(job.status)) return job;
       await delay(options.pollIntervalMs ?? 1000, signal);
     }
   } finally {
