@@ -27,6 +27,7 @@ export { ensureLocalApiKey, localApiKeyFile } from './auth/local-key.ts';
 export type { AssetLink } from './auth/signed-urls.ts';
 // Type-only, for the SDK: the shapes of routes whose views are built beside their handlers.
 export type { deliveryView } from './routes-webhooks.ts';
+export type { fanOutView } from './fan-out-view.ts';
 export type { PricedModel } from './routes-estimate.ts';
 export type { createKeyBody } from './admin/routes-admin-keys.ts';
 export type { addProviderKeyBody } from './admin/routes-provider-keys.ts';

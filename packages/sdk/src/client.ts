@@ -4,6 +4,7 @@ import { Assets, Uploads } from './assets.ts';
 import { HttpClient, type ClientOptions } from './http.ts';
 import { Jobs } from './jobs.ts';
 import { Presets } from './presets.ts';
+import { TenantEvents } from './tenant-events.ts';
 import { Usage } from './usage.ts';
 import { Webhooks } from './webhooks.ts';
 import type { ProviderView } from './types.ts';
@@ -23,6 +24,8 @@ class Providers {
 
 export class Mediagate {
   readonly jobs: Jobs;
+  /** Every job's events, live (`GET /v1/events`). */
+  readonly events: TenantEvents;
   readonly assets: Assets;
   readonly uploads: Uploads;
   readonly providers: Providers;
@@ -35,6 +38,7 @@ export class Mediagate {
     const http = new HttpClient(options);
     this.baseURL = http.baseURL;
     this.jobs = new Jobs(http);
+    this.events = new TenantEvents(http);
     this.assets = new Assets(http);
     this.uploads = new Uploads(http);
     this.providers = new Providers(http);

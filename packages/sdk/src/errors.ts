@@ -1,5 +1,6 @@
 // The SDK's errors: one for answers the server gave (its `{ error: { … } }` body, classified
 // once here into a class per status a caller acts on), one for answers that never came.
+import type { FanOutView } from './types.ts';
 
 /** The server answered, and not with a 2xx. Every refusal is one of these (or a subclass). */
 export class MediagateError extends Error {
@@ -99,6 +100,18 @@ export class MediagateBudgetExceededError extends MediagateError {
     this.limitUsd = amount(/budget of \$(\d+(?:\.\d+)?)/);
     this.remainingUsd = amount(/has \$(\d+(?:\.\d+)?) remaining/);
     this.estimateUsd = amount(/estimated at \$(\d+(?:\.\d+)?)/);
+  }
+}
+
+/**
+ * `jobs.create` reached a fan-out route, which made one job per target: they are all in `fanOut`
+ * (nothing is lost). `jobs.submit` answers single jobs and fan-outs alike.
+ */
+export class MediagateFanOutError extends Error {
+  override readonly name = 'MediagateFanOutError';
+
+  constructor(readonly fanOut: FanOutView) {
+    super(`route ${fanOut.route} fanned out into ${fanOut.jobs.length} jobs (batch ${fanOut.batch_id}); use jobs.submit to receive every job`);
   }
 }
 

@@ -10,6 +10,7 @@ export {
   MediagateConflictError,
   MediagateConnectionError,
   MediagateError,
+  MediagateFanOutError,
   MediagateNotFoundError,
   MediagatePayloadTooLargeError,
   MediagateRateLimitError,
@@ -19,6 +20,7 @@ export {
 } from './errors.ts';
 export type { WebhookEndpointUpdate } from './webhooks.ts';
 export { EventStreamUnavailableError, type JobEventsOptions } from './job-events.ts';
+export type { TenantEventsOptions } from './tenant-events.ts';
 export type { CreateJobOptions } from './jobs.ts';
 export type { WaitOptions } from './job-wait.ts';
 export type { DownloadResult } from './assets.ts';

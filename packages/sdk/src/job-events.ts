@@ -17,7 +17,7 @@ export interface JobEventsOptions {
 }
 
 const terminalEvents: ReadonlySet<JobEventType> = new Set(['succeeded', 'failed', 'canceled']);
-const maxRetryDelayMs = 10_000;
+export const maxRetryDelayMs = 10_000;
 
 export function isTerminalEvent(event: JobEvent): boolean {
   return terminalEvents.has(event.type);
@@ -30,7 +30,8 @@ export class EventStreamUnavailableError extends MediagateError {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);

@@ -1,9 +1,10 @@
 // `client.jobs`: price, submit, read, list (a page, or every page as an async iterator), cancel,
 // delete, follow a job's events live and wait for it to finish.
+import { MediagateFanOutError } from './errors.ts';
 import type { HttpClient } from './http.ts';
 import { streamJobEvents, type JobEventsOptions } from './job-events.ts';
 import { waitForJob, type WaitOptions } from './job-wait.ts';
-import type { CostEstimate, GenerationRequestInput, JobEvent, JobListFilters, JobPage, JobView } from './types.ts';
+import type { CostEstimate, FanOutView, GenerationRequestInput, JobEvent, JobListFilters, JobPage, JobSubmission, JobView } from './types.ts';
 
 export interface CreateJobOptions {
   /** Sent as `Idempotency-Key`: a retried create with the same key makes one job, not two. */
@@ -16,6 +17,8 @@ interface ListAnswer {
   next_cursor: string | null;
 }
 
+const instant = (value: Date | string | undefined) => (value instanceof Date ? value.toISOString() : value);
+
 export class Jobs {
   readonly #http: HttpClient;
 
@@ -26,10 +29,24 @@ export class Jobs {
   /**
    * Submits a job. `model` names a route or tier (`draft`, `standard`, …) or "provider/model";
    * `preset`, `pool` and `webhook_url` go in the request too. Over budget, nothing is stored and
-   * the call throws MediagateBudgetExceededError with what is left.
+   * the call throws MediagateBudgetExceededError with what is left. A fan-out route makes several
+   * jobs: `create` then throws MediagateFanOutError holding them all; `submit` takes both.
    */
-  create(request: GenerationRequestInput, options: CreateJobOptions = {}): Promise<JobView> {
-    return this.#http.json<JobView>('/v1/jobs', {
+  async create(request: GenerationRequestInput, options: CreateJobOptions = {}): Promise<JobView> {
+    const answer = await this.#post(request, options);
+    if (answer.object === 'fan_out') throw new MediagateFanOutError(answer);
+    return answer;
+  }
+
+  /** Submits a job request and answers every job it made: one, or one per target of a fan-out route. */
+  async submit(request: GenerationRequestInput, options: CreateJobOptions = {}): Promise<JobSubmission> {
+    const answer = await this.#post(request, options);
+    if (answer.object === 'fan_out') return { jobs: answer.jobs, batchId: answer.batch_id, route: answer.route };
+    return { jobs: [answer], batchId: null, route: null };
+  }
+
+  #post(request: GenerationRequestInput, options: CreateJobOptions): Promise<JobView | FanOutView> {
+    return this.#http.json<JobView | FanOutView>('/v1/jobs', {
       method: 'POST',
       body: request,
       signal: options.signal,
@@ -50,7 +67,16 @@ export class Jobs {
   /** One page, newest first; pass `nextCursor` back as `before` for the next. */
   async list(filters: JobListFilters = {}, options: { signal?: AbortSignal } = {}): Promise<JobPage> {
     const answer = await this.#http.json<ListAnswer>('/v1/jobs', {
-      query: { status: filters.status, kind: filters.kind, before: filters.before, limit: filters.limit },
+      query: {
+        status: filters.status,
+        kind: filters.kind,
+        provider: filters.provider,
+        batch_id: filters.batchId,
+        created_after: instant(filters.createdAfter),
+        created_before: instant(filters.createdBefore),
+        before: filters.before,
+        limit: filters.limit,
+      },
       signal: options.signal,
     });
     return { data: answer.data, nextCursor: answer.next_cursor };

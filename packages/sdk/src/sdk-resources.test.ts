@@ -15,9 +15,11 @@ import {
   MediagateBudgetExceededError,
   MediagateConflictError,
   MediagateError,
+  MediagateFanOutError,
   MediagateNotFoundError,
   MediagatePayloadTooLargeError,
   MediagateUnsupportedMediaTypeError,
+  type JobEvent,
   type UsageGroup,
 } from './index.ts';
 
@@ -47,6 +49,7 @@ beforeAll(async () => {
           },
         },
       },
+      routes: { pair: { strategy: 'fan-out', targets: ['simulated/image', 'local/card'] } },
       budgets: { [budgetTenant]: { daily_usd: 0.05 } },
       presets: { 'sdk-config-card': { kind: 'image', model: 'local/card', params: { width: 80, height: 80 }, description: 'From the config file' } },
     },
@@ -273,6 +276,72 @@ describe('jobs: pool, delete, idempotency; uploads', () => {
     expect((await fetch(link.url)).status).toBe(200);
     await caught(client.assets.share('ast_nope'), MediagateNotFoundError);
     expect(await caught(client.assets.share(done.outputs?.[0]?.id ?? '', { expiresIn: 5 }), MediagateError)).toMatchObject({ status: 400, field: 'expires_in' });
+  });
+});
+
+describe('fan-out, list filters and the tenant event stream', () => {
+  it('submits to a fan-out route and answers every job; create holds them in MediagateFanOutError', async () => {
+    const request = { kind: 'image' as const, prompt: 'Both of them', model: 'pair', params: { width: 64, height: 64 } };
+    const submitted = await client.jobs.submit(request);
+    expect(submitted.route).toBe('pair');
+    expect(submitted.jobs.map((job) => job.target)).toEqual(['simulated/image', 'local/card']);
+    const batch = await client.jobs.list({ batchId: submitted.batchId ?? '' });
+    expect(batch.data.map((job) => job.id).sort()).toEqual(submitted.jobs.map((job) => job.id).sort());
+    const single = await client.jobs.submit(card('Just one'));
+    expect(single).toMatchObject({ batchId: null, route: null, jobs: [{ object: 'job', targets: ['local/card'] }] });
+
+    const error = await caught(client.jobs.create(request), MediagateFanOutError);
+    expect(error.fanOut.jobs).toHaveLength(2);
+    expect(error.message).toContain(error.fanOut.batch_id);
+    await Promise.all([...submitted.jobs, ...error.fanOut.jobs].map((job) => client.jobs.wait(job.id, { timeoutMs: 20_000 })));
+    const refused = await caught(client.jobs.submit({ ...request, fallbacks: ['local/card'] }), MediagateError);
+    expect(refused).toMatchObject({ status: 400, field: 'fallbacks' });
+  });
+
+  it('lists jobs by provider and creation time, and names a bad filter', async () => {
+    const since = new Date(Date.now() - 1000);
+    const job = await client.jobs.create(card('Filtered'));
+    await client.jobs.wait(job.id, { timeoutMs: 20_000 });
+    const local = await client.jobs.list({ provider: 'local', createdAfter: since, limit: 200 });
+    expect(local.data.map((each) => each.id)).toContain(job.id);
+    expect(new Set(local.data.map((each) => each.provider))).toEqual(new Set(['local']));
+    expect((await client.jobs.list({ createdBefore: since, limit: 200 })).data.map((each) => each.id)).not.toContain(job.id);
+    const error = await caught(client.jobs.list({ provider: 'Not A Provider!' }), MediagateError);
+    expect(error).toMatchObject({ status: 400, field: 'provider' });
+  });
+
+  it('streams every job of the tenant live, and a bad key is MediagateAuthenticationError', async () => {
+    const apiKey = (await issueApiKey(harness.runtime.repo, { id: 'ten_sdk_events' })).key;
+    let opened: () => void = () => undefined;
+    const streaming = new Promise<void>((resolve) => (opened = resolve));
+    const watcher = new Mediagate({
+      baseURL,
+      apiKey,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/v1/events')) opened();
+        return response;
+      },
+    });
+    const seen: JobEvent[] = [];
+    const controller = new AbortController();
+    const ids: string[] = [];
+    const collecting = (async () => {
+      for await (const event of watcher.events.stream({ signal: controller.signal })) {
+        seen.push(event);
+        if (ids.length === 2 && ids.every((id) => seen.some((each) => each.jobId === id && each.type === 'succeeded'))) break;
+      }
+    })();
+    await streaming;
+    for (const prompt of ['Stream one', 'Stream two']) ids.push((await watcher.jobs.create(card(prompt))).id);
+    const timer = setTimeout(() => controller.abort(new Error('no succeeded events within 20 s')), 20_000);
+    await collecting.finally(() => clearTimeout(timer));
+    for (const id of ids) {
+      const recorded = await watcher.jobs.listEvents(id);
+      // Subscribed before the jobs were made: every event of each, in order, as recorded.
+      expect(seen.filter((event) => event.jobId === id)).toEqual(recorded);
+    }
+    await caught(new Mediagate({ baseURL, apiKey: 'mg_nope' }).events.stream().next(), MediagateAuthenticationError);
   });
 });
 

@@ -3,7 +3,7 @@
 // Where a route builds its answer inline, the shape is written out here, checked by the tests.
 import type { z } from 'zod';
 import type { GenerationParams, GenerationRequestInput, JobKind, JobStatus } from '@mediagate/core';
-import type { AssetLink, AssetView, JobView, PricedModel, addProviderKeyBody, createKeyBody, deliveryView, describeProviders } from '@mediagate/api';
+import type { AssetLink, AssetView, JobView, PricedModel, addProviderKeyBody, createKeyBody, deliveryView, describeProviders, fanOutView } from '@mediagate/api';
 import type { UsageGroup, WebhookDeliveryStatus } from '@mediagate/db';
 import type { BudgetStatus, EventMessage, KeyView, PresetBody, WebhookEndpointView, presetBodySchema } from '@mediagate/engine';
 
@@ -28,10 +28,31 @@ export type JobEventType = JobEvent['type'];
 /** One provider of `GET /v1/providers`: its models, capabilities, pricing, health and key ids. */
 export type ProviderView = Awaited<ReturnType<typeof describeProviders>>[number];
 
+/** The answer to a job request on a fan-out route: one job per target, under one batch. */
+export type FanOutView = ReturnType<typeof fanOutView>;
+
+/** What `jobs.submit` answers: the one job made, or every job of a fan-out route. */
+export interface JobSubmission {
+  /** Each with the `target` it runs on when the route fanned out. */
+  jobs: (JobView & { target?: string | null })[];
+  /** The fan-out's batch (list its jobs with `jobs.list({ batchId })`); null for a single job. */
+  batchId: string | null;
+  /** The fan-out route's name; null for a single job. */
+  route: string | null;
+}
+
 /** Filters of `jobs.list` and `jobs.iterate`. */
 export interface JobListFilters {
   status?: JobStatus;
   kind?: JobKind;
+  /** The provider that served the job, else the one it is queued for. */
+  provider?: string;
+  /** The jobs of one fan-out. */
+  batchId?: string;
+  /** Only jobs created after this instant. */
+  createdAfter?: Date | string;
+  /** Only jobs created before this instant. */
+  createdBefore?: Date | string;
   /** Jobs older than this job id: the `nextCursor` of the previous page. */
   before?: string;
   /** Jobs per page, 1–200 (the server's default is 50). */
