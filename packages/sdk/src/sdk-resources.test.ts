@@ -19,8 +19,13 @@ import {
   MediagateNotFoundError,
   MediagatePayloadTooLargeError,
   MediagateUnsupportedMediaTypeError,
+  type ApiKeyView,
+  type CostEstimate,
+  type CreatedApiKey,
   type JobEvent,
+  type PresetView,
   type UsageGroup,
+  type UsageReport,
 } from './index.ts';
 
 const adminKey = 'sdk-test-admin-key';
@@ -86,6 +91,23 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Every key of T, checked by the compiler (a missing or unknown one does not compile). The SDK
+ * writes some answer shapes out by hand; comparing these with the keys the server sent keeps them
+ * from drifting apart.
+ */
+function keysOf<T>() {
+  return <const K extends readonly (keyof T)[]>(keys: Exclude<keyof T, K[number]> extends never ? K : never): string[] => [...keys].map(String).sort();
+}
+
+const presetKeys = keysOf<PresetView>()(['object', 'name', 'source', 'kind', 'model', 'params', 'description', 'stats', 'created_at', 'updated_at']);
+const usageKeys = keysOf<UsageReport>()(['object', 'group_by', 'data', 'total_cost_usd', 'budgets']);
+const estimateKeys = keysOf<CostEstimate>()(['object', 'estimate', 'route', 'alternatives', 'cheapest', 'budgets', 'within_budget']);
+const estimateRouteKeys = keysOf<CostEstimate['route']>()(['name', 'strategy', 'fan_out', 'targets', 'reserve_usd']);
+const apiKeyKeys = keysOf<ApiKeyView>()(['object', 'id', 'tenant_id', 'prefix', 'created_at', 'revoked_at']);
+const createdKeyKeys = keysOf<CreatedApiKey>()(['object', 'id', 'tenant_id', 'prefix', 'created_at', 'revoked_at', 'key', 'tenant_name']);
+const sortedKeys = (value: object) => Object.keys(value).sort();
 
 const card = (prompt: string) => ({ kind: 'image' as const, prompt, model: 'local/card', params: { width: 64, height: 64 } });
 
@@ -162,6 +184,8 @@ describe('presets', () => {
   it('creates, reads, lists, replaces and deletes a tenant preset, and jobs name it', async () => {
     const created = await client.presets.create('sdk-square', { kind: 'image', model: 'local/card', params: { width: 72, height: 72 }, description: 'Square card' });
     expect(created).toMatchObject({ object: 'preset', name: 'sdk-square', source: 'tenant', model: 'local/card', params: { width: 72, height: 72 } });
+    expect(sortedKeys(created)).toEqual(presetKeys);
+    expect(sortedKeys(created.stats)).toEqual(['canceled', 'failed', 'succeeded', 'success_rate']);
     const conflict = await caught(client.presets.create('sdk-square', { model: 'local/card' }), MediagateConflictError);
     expect(conflict).toMatchObject({ status: 409, code: 'conflict', field: 'name' });
 
@@ -205,6 +229,8 @@ describe('usage, estimate and budgets', () => {
     for (const [groupBy, value] of Object.entries(expected) as [UsageGroup, string][]) {
       const report = await client.usage.get({ groupBy, from: new Date(Date.now() - 3_600_000) });
       expect(report).toMatchObject({ object: 'usage', group_by: groupBy });
+      expect(sortedKeys(report)).toEqual(usageKeys);
+      expect(sortedKeys(report.data[0] ?? {})).toEqual(['attempts', 'cost_usd', 'failed', 'jobs', 'succeeded', groupBy].sort());
       expect(report.data.map((row) => row[groupBy])).toContain(value);
       expect(report.data.find((row) => row[groupBy] === value)?.succeeded).toBeGreaterThanOrEqual(1);
     }
@@ -217,6 +243,8 @@ describe('usage, estimate and budgets', () => {
   it('estimates a request with its alternatives, and refuses one no model can run', async () => {
     const estimate = await budgeted.jobs.estimate({ kind: 'video', prompt: 'Price me', model: 'simulated/video', params: { duration: 2, width: 64, height: 64 } });
     expect(estimate).toMatchObject({ object: 'estimate', estimate: { provider: 'simulated', model: 'video', usd: 0.1 }, within_budget: false });
+    expect(sortedKeys(estimate)).toEqual(estimateKeys);
+    expect(sortedKeys(estimate.route)).toEqual(estimateRouteKeys);
     expect(estimate.budgets).toEqual([expect.objectContaining({ name: 'daily', limit_usd: 0.05, remaining_usd: 0.05 })]);
     expect(estimate.alternatives.length).toBeGreaterThan(1);
     expect(estimate.cheapest.usd).toBeLessThanOrEqual(estimate.estimate.usd);
@@ -350,6 +378,7 @@ describe('MediagateAdmin', () => {
     const created = await admin.keys.create({ tenant_id: 'ten_sdk_admin', tenant_name: 'Admin test' });
     expect(created).toMatchObject({ object: 'api_key', tenant_id: 'ten_sdk_admin', tenant_name: 'Admin test', revoked_at: null });
     expect(created.key.startsWith(created.prefix)).toBe(true);
+    expect(sortedKeys(created)).toEqual(createdKeyKeys);
     const tenant = new Mediagate({ baseURL, apiKey: created.key });
     expect(await tenant.presets.list()).toEqual(expect.any(Array));
 
@@ -357,6 +386,7 @@ describe('MediagateAdmin', () => {
     expect(listed).toEqual([{ object: 'api_key', id: created.id, tenant_id: 'ten_sdk_admin', prefix: created.prefix, created_at: created.created_at, revoked_at: null }]);
     expect(JSON.stringify(listed)).not.toContain(created.key);
 
+    expect(sortedKeys(listed[0] ?? {})).toEqual(apiKeyKeys);
     const revoked = await admin.keys.revoke(created.id);
     expect(revoked.revoked_at).not.toBeNull();
     expect(await admin.keys.list({ tenantId: 'ten_sdk_admin', active: true })).toEqual([]);
