@@ -160,7 +160,9 @@ describe('GET /v1/jobs filters and cursors', () => {
 
 describe('DELETE /v1/jobs/:id', () => {
   it('removes the job, its events, attempts and outputs, and the file no other asset holds', async () => {
-    const created = await post('/v1/jobs', { kind: 'image', prompt: `Delete me ${newId('job')}`, model: 'simulated/image', params: { width: 96, height: 64 } });
+    // A size no other job in this file makes: the simulated provider paints one of eight colors,
+    // so another output of the same size could hold the very same bytes (and keep the file).
+    const created = await post('/v1/jobs', { kind: 'image', prompt: `Delete me ${newId('job')}`, model: 'simulated/image', params: { width: 88, height: 72 } });
     const done = await waitViaApi(created.json<JobView>().id);
     const output = done.outputs[0] as AssetView;
     const stored = await harness.runtime.repo.getAsset(output.id);
