@@ -1,6 +1,6 @@
 // Operations routes and the API description, driven through app.inject() against a real runtime:
 // readiness with Redis up and down, Prometheus metrics that follow real jobs, /openapi.json, /docs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createRedis } from '@mediagate/engine';
@@ -104,8 +104,9 @@ describe('GET /metrics', () => {
     // The workers run in this process: their instruments are on the same page.
     const attempts = (samples: Sample[]) =>
       samples.find((sample) => sample.name === 'mediagate_attempt_duration_seconds_count' && sample.labels.provider === 'simulated' && sample.labels.outcome === 'succeeded')?.value ?? 0;
-    expect(attempts(after)).toBe(attempts(before) + 1);
-    expect(after.some((sample) => sample.name === 'mediagate_spend_usd_total' && sample.labels.model === 'image')).toBe(true);
+    // The worker observes the attempt just after the job's completion is visible: poll for it.
+    await vi.waitFor(async () => expect(attempts(await scrape())).toBe(attempts(before) + 1), { timeout: 10_000, interval: 50 });
+    expect((await scrape()).some((sample) => sample.name === 'mediagate_spend_usd_total' && sample.labels.model === 'image')).toBe(true);
   });
 
   it('reports the depth of every provider queue by state, following entries waiting in it', async () => {
