@@ -164,20 +164,27 @@ describe('webhooks', () => {
   });
 
   it('stops at 410 Gone and disables the tenant endpoint until it is set again', async () => {
-    receiver.script(410);
-    const job = await harness.submit({ kind: 'image', prompt: 'gone', model: 'simulated/image' });
-    const done = await finished(job.id);
-    expect(done.status).toBe('stopped');
-    expect(done.attempts).toBe(1);
-    const endpoint = await harness.runtime.repo.webhooks.getEndpoint(defaultTenantId);
-    expect(endpoint?.disabledAt).toBeInstanceOf(Date);
-    expect(endpoint?.disabledReason).toMatch(/410 Gone/);
+    // A receiver of its own: a message still retrying from an earlier test must not take the 410.
+    const gone = await startWebhookReceiver();
+    try {
+      await setWebhookEndpoint(harness.runtime, defaultTenantId, `${gone.url}/tenant`);
+      gone.script(410);
+      const job = await harness.submit({ kind: 'image', prompt: 'gone', model: 'simulated/image' });
+      const done = await finished(job.id);
+      expect(done.status).toBe('stopped');
+      expect(done.attempts).toBe(1);
+      const endpoint = await harness.runtime.repo.webhooks.getEndpoint(defaultTenantId);
+      expect(endpoint?.disabledAt).toBeInstanceOf(Date);
+      expect(endpoint?.disabledReason).toMatch(/410 Gone/);
 
-    const after = await harness.submit({ kind: 'image', prompt: 'after gone', model: 'simulated/image' });
-    await harness.waitFor(after.id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await delivery(after.id)).toBeUndefined();
-    expect(receivedFor(job.id)).toHaveLength(1);
+      const after = await harness.submit({ kind: 'image', prompt: 'after gone', model: 'simulated/image' });
+      await harness.waitFor(after.id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await delivery(after.id)).toBeUndefined();
+      expect(gone.received.filter((hit) => hit.headers['webhook-id'] === `msg_${job.id}`)).toHaveLength(1);
+    } finally {
+      await gone.close();
+    }
   });
 
   it("sends to the job's own webhook_url instead of the tenant's", async () => {

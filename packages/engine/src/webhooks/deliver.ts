@@ -132,9 +132,11 @@ async function settle(runtime: Runtime, delivery: WebhookDeliveryRecord, attempt
     return { type: 'done', status: 'delivered' };
   }
   if (status === 410) {
-    // The receiver wants no more: stop this message and send nothing new to that endpoint.
-    await repo.webhooks.recordAttempt(delivery.id, attempt, { status: 'stopped', nextAttemptAt: null });
+    // The receiver wants no more: send nothing new to that endpoint, then stop this message. In
+    // that order, whoever sees the message stopped also sees the endpoint disabled, and a crash in
+    // between only means the message is tried (and refused) once more.
     await repo.webhooks.disableEndpoint(delivery.tenantId, delivery.url, `${redactUrl(delivery.url)} answered 410 Gone at ${attempt.at}`);
+    await repo.webhooks.recordAttempt(delivery.id, attempt, { status: 'stopped', nextAttemptAt: null });
     logger.warn(log, 'webhook receiver answered 410 Gone; endpoint disabled');
     return { type: 'done', status: 'stopped' };
   }
