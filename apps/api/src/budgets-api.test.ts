@@ -14,6 +14,7 @@ let harness: Harness;
 let api: TestApi;
 const burstTenant = 'ten_burst';
 const ledgerTenant = 'ten_ledger';
+const replayTenant = 'ten_replay';
 let burst: Inject;
 let ledger: Inject;
 
@@ -23,6 +24,7 @@ beforeAll(async () => {
       budgets: {
         [burstTenant]: { daily_usd: 0.5 },
         [ledgerTenant]: { daily_usd: 0.05, monthly_usd: 10 },
+        [replayTenant]: { daily_usd: 0.015 },
         default: { monthly_usd: 1000 },
       },
     },
@@ -93,6 +95,22 @@ describe('budget reservations', () => {
       ['daily', 0.03],
       ['monthly', 9.98],
     ]);
+  });
+
+  it('an Idempotency-Key replay answers with its job even after the budget ran out', async () => {
+    const replay = injectAs(api.app, await createTestKey(harness.runtime, replayTenant));
+    const body = image();
+    const headers = { 'idempotency-key': `replay-${newId('job')}` };
+    const first = await replay({ method: 'POST', url: '/v1/jobs', payload: body, headers });
+    expect(first.statusCode, first.body).toBe(201);
+    const refused = expectApiError(await post(replay, '/v1/jobs', image()), 402);
+    expect(refused.message).toContain('the daily budget of $0.015 ');
+    expect(refused.message).toContain('has $0.005 remaining');
+    const again = await replay({ method: 'POST', url: '/v1/jobs', payload: body, headers });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json<JobView>().id).toBe(first.json<JobView>().id);
+    // A different body under the same key is still a conflict, budget or not.
+    expectApiError(await replay({ method: 'POST', url: '/v1/jobs', payload: image(), headers }), 409);
   });
 
   it('a failed or canceled job releases its reservation; a fallback job reserves its dearest target', async () => {

@@ -220,6 +220,10 @@ export class DrizzleRepository implements Repository {
     return existing;
   }
 
+  async getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<JobRecord | undefined> {
+    return (await this.#jobWithEvent(execute(statements.getJobByIdempotencyKey, [tenantId, idempotencyKey])))?.job;
+  }
+
   async getJob(id: string, tenantId?: string): Promise<JobRecord | undefined> {
     const statement = tenantId === undefined ? execute(statements.getJob, [id]) : execute(statements.getTenantJob, [id, tenantId]);
     const [row] = await this.#rows(statement);

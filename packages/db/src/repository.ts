@@ -226,6 +226,8 @@ export interface Repository {
   createJob(job: NewJob): Promise<{ job: JobRecord; event: JobEvent }>;
   /** With tenantId, only that tenant's job. */
   getJob(id: string, tenantId?: string): Promise<JobRecord | undefined>;
+  /** The tenant's job created under `idempotencyKey`, if any. */
+  getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<JobRecord | undefined>;
   listJobs(filter: JobListFilter): Promise<JobRecord[]>;
 
   /**

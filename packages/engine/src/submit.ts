@@ -134,8 +134,18 @@ export async function submitOrReplayJob(
   options: { idempotencyKey?: string } = {},
 ): Promise<SubmitOutcome> {
   const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
-  // Only now, with every URL and capability checked, are fetched images stored. A replay under
-  // an idempotency key stores them again, as orphan uploads: the key is only checked by createJob.
+  if (options.idempotencyKey !== undefined && !plan.route.fanOut) {
+    // A replay answers with the job the key already holds before anything is stored or reserved:
+    // repeating a request must work even when the budget has run out since.
+    const existing = await runtime.repo.getJobByIdempotencyKey(tenantId, options.idempotencyKey);
+    if (existing !== undefined) {
+      await fetched?.discard();
+      return { job: existing, created: false, request: asStoredBefore(plan.request, existing.request) };
+    }
+  }
+  // Only now, with every URL and capability checked, are fetched images stored. Two first
+  // requests racing under one key both get here; createJob keeps one and the other's images
+  // stay as uploads.
   const request = fetched ? await adoptFetchedImages(runtime, tenantId, plan.request, fetched) : plan.request;
   if (plan.route.fanOut) return submitFanOut(runtime, tenantId, plan, request, options);
   const id = newId('job');

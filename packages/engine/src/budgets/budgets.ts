@@ -27,9 +27,11 @@ export function budgetPeriods(budget: BudgetConfig | undefined, now: Date): Budg
   return periods;
 }
 
+/** Dollars with cents, and sub-cent digits (up to four) only where the amount has them: $0.015, $2.50. */
 export function formatUsd(usd: number): string {
   const rounded = Math.round(usd * 10_000) / 10_000;
-  return `$${rounded.toFixed(rounded !== 0 && Math.abs(rounded) < 0.01 ? 4 : 2)}`;
+  const cents = rounded.toFixed(2);
+  return `$${Number(cents) === rounded ? cents : rounded.toFixed(4).replace(/0+$/, '')}`;
 }
 
 /** HTTP 402, CLI exit 2: the job would take the tenant past a budget. */
