@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, ProviderError, type GenerationParams } from '@mediagate/core';
-import { modeFor, validateAgainstCapabilities, type ImageInput, type ProviderAdapter, type ProviderRequest } from '@mediagate/providers';
+import type { GenerationParams } from '@mediagate/core';
+import { modeFor, type ImageInput, type ProviderAdapter, type ProviderRequest } from '@mediagate/providers';
 import { createBflProvider } from '../../../packages/providers/src/bfl/provider.ts';
+import { inputError, providerFailure, validateRequest } from '../adapter-checks.ts';
 import { callContext, pollToEnd } from '../call-context.ts';
 import { pngImage } from '../fake-http.ts';
 import type { FakeProvider } from '../subject.ts';
@@ -36,38 +37,12 @@ function request(model: string, prompt: string, params: GenerationParams = {}, i
   return { kind: 'image', mode: modeFor('image', images.length), model, prompt, params, images };
 }
 
-function check(providerRequest: ProviderRequest): void {
-  const spec = adapter.models.find((model) => model.id === providerRequest.model);
-  if (!spec) throw new Error(`no model ${providerRequest.model}`);
-  validateAgainstCapabilities('bfl', spec, providerRequest);
-  adapter.validate?.(providerRequest);
-}
-
 async function submitOne(providerRequest: ProviderRequest, withAdapter = adapter) {
-  check(providerRequest);
+  validateRequest(adapter, providerRequest);
   const before = fake.requests.length;
   const result = await withAdapter.submit(providerRequest, callContext(key));
   if (result.status !== 'pending') throw new Error('expected a pending task');
   return { operation: result.operation, sent: fake.requests.slice(before) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
-}
-
-function inputError(run: () => void): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('BFL requests', () => {
@@ -119,14 +94,14 @@ describe('BFL requests', () => {
   });
 
   it('refuses before sending what the endpoints reject', () => {
-    expect(inputError(() => check(request('flux-pro-1.1', 'x', { width: 1000, height: 1024 }))).message).toContain('multiple of 32');
-    expect(inputError(() => check(request('flux-pro-1.1', 'x', { width: 2048, height: 1024 }))).allowed).toEqual([256, 1440]);
-    expect(inputError(() => check(request('flux-pro-1.1', 'x', { width: 1024 }))).field).toBe('params.height');
-    expect(inputError(() => check(request('flux-kontext-max', 'x', { width: 1024, height: 1024 }))).field).toBe('params.width');
-    expect(inputError(() => check(request('flux-pro-1.1', 'x', {}, [reference]))).field).toBe('image');
-    expect(inputError(() => check(request('flux-kontext-pro', 'x', {}, [reference, reference, reference, reference, reference]))).field).toBe('image');
-    expect(inputError(() => check(request('flux-pro-1.1', 'x', { format: 'webp' }))).allowed).toEqual(['jpeg', 'png']);
-    expect(inputError(() => check(request('flux-pro-1.1', 'x', { negative_prompt: 'blur' }))).field).toBe('params.negative_prompt');
+    expect(inputError(() => validateRequest(adapter, request('flux-pro-1.1', 'x', { width: 1000, height: 1024 }))).message).toContain('multiple of 32');
+    expect(inputError(() => validateRequest(adapter, request('flux-pro-1.1', 'x', { width: 2048, height: 1024 }))).allowed).toEqual([256, 1440]);
+    expect(inputError(() => validateRequest(adapter, request('flux-pro-1.1', 'x', { width: 1024 }))).field).toBe('params.height');
+    expect(inputError(() => validateRequest(adapter, request('flux-kontext-max', 'x', { width: 1024, height: 1024 }))).field).toBe('params.width');
+    expect(inputError(() => validateRequest(adapter, request('flux-pro-1.1', 'x', {}, [reference]))).field).toBe('image');
+    expect(inputError(() => validateRequest(adapter, request('flux-kontext-pro', 'x', {}, [reference, reference, reference, reference, reference]))).field).toBe('image');
+    expect(inputError(() => validateRequest(adapter, request('flux-pro-1.1', 'x', { format: 'webp' }))).allowed).toEqual(['jpeg', 'png']);
+    expect(inputError(() => validateRequest(adapter, request('flux-pro-1.1', 'x', { negative_prompt: 'blur' }))).field).toBe('params.negative_prompt');
   });
 
   it('prices per image with source and date', () => {
@@ -140,32 +115,32 @@ describe('BFL answers', () => {
   it('fails a Content Moderated task as content_policy', async () => {
     fake.fail('content_policy');
     const { operation } = await submitOne(request('flux-pro-1.1', 'x'));
-    expect(await failure(pollToEnd(adapter, operation, callContext(key)))).toMatchObject({ errorClass: 'content_policy', providerCode: 'Content_Moderated' });
+    expect(await providerFailure(pollToEnd(adapter, operation, callContext(key)))).toMatchObject({ errorClass: 'content_policy', providerCode: 'Content_Moderated' });
   });
 
   it('treats Task not found as a server failure and an undocumented status as malformed', async () => {
     const gone = { id: 'nope', pollingUrl: `${fake.url}/v1/get_result?id=nope` };
-    expect(await failure(adapter.poll?.(gone, callContext(key)) ?? Promise.resolve())).toMatchObject({ errorClass: 'server', providerCode: 'Task_not_found' });
+    expect(await providerFailure(adapter.poll?.(gone, callContext(key)) ?? Promise.resolve())).toMatchObject({ errorClass: 'server', providerCode: 'Task_not_found' });
     const odd: typeof fetch = async () => new Response(JSON.stringify({ id: 'x', status: 'Sleeping' }), { status: 200 });
     const strange = createBflProvider({ baseURL: fake.url, fetch: odd });
-    expect((await failure(strange.poll?.(gone, callContext(key)) ?? Promise.resolve())).errorClass).toBe('malformed');
+    expect((await providerFailure(strange.poll?.(gone, callContext(key)) ?? Promise.resolve())).errorClass).toBe('malformed');
   });
 
   it('classifies 403 bad key, 402 no credits, 429 too many tasks, 500 and a submit without polling_url', async () => {
-    expect(await failure(adapter.submit(request('flux-pro-1.1', 'x'), callContext({ id: 'bad', secret: bflBadKey })))).toMatchObject({ errorClass: 'auth', status: 403 });
-    expect(await failure(adapter.submit(request('flux-pro-1.1', 'x'), callContext({ id: 'broke', secret: bflBrokeKey })))).toMatchObject({ errorClass: 'auth', status: 402 });
+    expect(await providerFailure(adapter.submit(request('flux-pro-1.1', 'x'), callContext({ id: 'bad', secret: bflBadKey })))).toMatchObject({ errorClass: 'auth', status: 403 });
+    expect(await providerFailure(adapter.submit(request('flux-pro-1.1', 'x'), callContext({ id: 'broke', secret: bflBrokeKey })))).toMatchObject({ errorClass: 'auth', status: 402 });
     fake.fail('rate_limit');
-    expect(await failure(adapter.submit(request('flux-pro-1.1', 'x'), callContext(key)))).toMatchObject({ errorClass: 'rate_limited', status: 429 });
+    expect(await providerFailure(adapter.submit(request('flux-pro-1.1', 'x'), callContext(key)))).toMatchObject({ errorClass: 'rate_limited', status: 429 });
     fake.fail('server_error');
-    expect((await failure(adapter.submit(request('flux-pro-1.1', 'x'), callContext(key)))).errorClass).toBe('server');
+    expect((await providerFailure(adapter.submit(request('flux-pro-1.1', 'x'), callContext(key)))).errorClass).toBe('server');
     fake.fail('malformed');
-    expect((await failure(adapter.submit(request('flux-pro-1.1', 'x'), callContext(key)))).errorClass).toBe('malformed');
+    expect((await providerFailure(adapter.submit(request('flux-pro-1.1', 'x'), callContext(key)))).errorClass).toBe('malformed');
   });
 
   it('never sends the key to a polling_url outside BFL and the configured base', async () => {
     const before = fake.requests.length;
     const elsewhere = { id: 'x', pollingUrl: 'https://collector.example/v1/get_result?id=x' };
-    const error = await failure(adapter.poll?.(elsewhere, callContext(key)) ?? Promise.resolve());
+    const error = await providerFailure(adapter.poll?.(elsewhere, callContext(key)) ?? Promise.resolve());
     expect(error.errorClass).toBe('malformed');
     expect(error.message).not.toContain(bflGoodKey);
     expect(fake.requests.length).toBe(before);

@@ -1,8 +1,9 @@
 // The ElevenLabs adapter against its fake: the exact URL, `xi-api-key` header and body per model
 // and format, WAV built from PCM, cost from the billed characters, and ElevenLabs' error bodies.
-import { InputError, ProviderError, type GenerationParams } from '@mediagate/core';
+import { InputError, type GenerationParams } from '@mediagate/core';
 import { createElevenLabsProvider, validateAgainstCapabilities, type CallContext, type ProviderKey, type ProviderRequest } from '@mediagate/providers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { providerFailure } from '../adapter-checks.ts';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
 import { startElevenLabsFake } from './server.ts';
 import { elevenlabsBadKey, elevenlabsKey } from './subject.ts';
@@ -28,15 +29,6 @@ const speech = (model: string, params: GenerationParams = {}, prompt = 'The quic
   params,
   images: [],
 });
-
-async function caught(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 function last(): RecordedRequest {
   const call = fake.requests.slice(sent).at(-1);
@@ -90,16 +82,16 @@ describe('elevenlabs adapter', () => {
   });
 
   it("classifies ElevenLabs' error bodies", async () => {
-    const refused = await caught(adapter().submit(speech('eleven_multilingual_v2'), ctx(elevenlabsBadKey)));
+    const refused = await providerFailure(adapter().submit(speech('eleven_multilingual_v2'), ctx(elevenlabsBadKey)));
     expect(refused).toMatchObject({ errorClass: 'auth', status: 401, providerCode: 'invalid_api_key' });
     expect(refused.message).not.toContain(elevenlabsBadKey.secret);
     fake.fail('rate_limit');
-    expect(await caught(adapter().submit(speech('eleven_multilingual_v2'), ctx()))).toMatchObject({ errorClass: 'rate_limited', providerCode: 'too_many_concurrent_requests' });
+    expect(await providerFailure(adapter().submit(speech('eleven_multilingual_v2'), ctx()))).toMatchObject({ errorClass: 'rate_limited', providerCode: 'too_many_concurrent_requests' });
     fake.fail('server_error');
-    expect((await caught(adapter().submit(speech('eleven_multilingual_v2'), ctx()))).errorClass).toBe('server');
+    expect((await providerFailure(adapter().submit(speech('eleven_multilingual_v2'), ctx()))).errorClass).toBe('server');
     fake.fail('malformed');
-    expect((await caught(adapter().submit(speech('eleven_multilingual_v2'), ctx()))).errorClass).toBe('malformed');
-    const missing = await caught(adapter().submit(speech('eleven_multilingual_v2'), ctx(null)));
+    expect((await providerFailure(adapter().submit(speech('eleven_multilingual_v2'), ctx()))).errorClass).toBe('malformed');
+    const missing = await providerFailure(adapter().submit(speech('eleven_multilingual_v2'), ctx(null)));
     expect(missing.errorClass).toBe('auth');
     expect(missing.message).toContain('MEDIAGATE_KEYS_ELEVENLABS');
   });

@@ -1,9 +1,9 @@
 // A fake of ElevenLabs' text-to-speech API on loopback: `xi-api-key` auth, the documented
 // output formats and body validation, `{detail:{status,message}}` errors, 429s and faults.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { FakeFault, FakeProvider, RecordedRequest } from '../subject.ts';
+import type { ServerResponse } from 'node:http';
+import { FaultQueue, startFakeServer } from '../fake-http.ts';
+import type { FakeProvider, RecordedRequest } from '../subject.ts';
 import { mp3Audio, pcm24k } from '../openai/media.ts';
 
 const models: Record<string, number> = {
@@ -32,8 +32,7 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 }
 
 export async function startElevenLabsFake(options: { keys: string[] }): Promise<FakeProvider> {
-  const requests: RecordedRequest[] = [];
-  const faults: FakeFault[] = [];
+  const faults = new FaultQueue();
   const hung = new Set<ServerResponse>();
 
   async function handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
@@ -41,7 +40,7 @@ export async function startElevenLabsFake(options: { keys: string[] }): Promise<
     const match = /^\/v1\/text-to-speech\/([^/]+)$/.exec(url.pathname);
     if (request.method !== 'POST' || !match?.[1]) throw new DetailError(404, 'not_found', 'Not Found');
     if (!options.keys.includes(request.headers['xi-api-key'] ?? '')) throw new DetailError(401, 'invalid_api_key', 'Invalid API key');
-    const fault = faults.shift();
+    const fault = faults.take();
     if (fault === 'rate_limit') {
       throw new DetailError(429, 'too_many_concurrent_requests', 'Your subscription allows 5 concurrent requests and you have 6 in progress.');
     }
@@ -82,35 +81,20 @@ export async function startElevenLabsFake(options: { keys: string[] }): Promise<
     response.end(audio);
   }
 
-  const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(incoming.headers)) {
-        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const recorded: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body: Buffer.concat(chunks) };
-      requests.push(recorded);
-      handle(recorded, response).catch((error: unknown) => {
-        if (response.headersSent) return;
-        if (error instanceof DetailError) send(response, error.status, { detail: { status: error.code, message: error.message } }, error.headers);
-        else send(response, 500, { detail: { status: 'internal_server_error', message: String(error) } });
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer((recorded, response) =>
+    handle(recorded, response).catch((error: unknown) => {
+      if (response.headersSent) return;
+      if (error instanceof DetailError) send(response, error.status, { detail: { status: error.code, message: error.message } }, error.headers);
+      else send(response, 500, { detail: { status: 'internal_server_error', message: String(error) } });
+    }),
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    fail(fault, times = 1) {
-      for (let index = 0; index < times; index++) faults.push(fault);
-    },
+    url: server.url,
+    requests: server.requests,
+    fail: (fault, times) => faults.fail(fault, times),
     async close() {
       for (const response of hung) response.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

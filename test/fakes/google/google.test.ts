@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, ProviderError, type GenerationParams, type JobKind } from '@mediagate/core';
-import { modeFor, validateAgainstCapabilities, type ImageInput, type ProviderAdapter, type ProviderRequest } from '@mediagate/providers';
+import type { GenerationParams, JobKind } from '@mediagate/core';
+import { modeFor, type ImageInput, type ProviderAdapter, type ProviderRequest } from '@mediagate/providers';
 import { createGoogleProvider } from '../../../packages/providers/src/google/provider.ts';
 import { veoOutputs } from '../../../packages/providers/src/google/video.ts';
+import { inputError, providerFailure, validateRequest } from '../adapter-checks.ts';
 import { callContext, pollToEnd } from '../call-context.ts';
 import { pngImage } from '../fake-http.ts';
 import type { FakeProvider } from '../subject.ts';
@@ -37,38 +38,11 @@ function request(kind: JobKind, model: string, prompt: string, params: Generatio
   return { kind, mode: modeFor(kind, images.length), model, prompt, params, images };
 }
 
-/** What the worker does before submit: the declared capabilities, then the adapter's own rules. */
-function check(providerRequest: ProviderRequest): void {
-  const spec = adapter.models.find((model) => model.id === providerRequest.model);
-  if (!spec) throw new Error(`no model ${providerRequest.model}`);
-  validateAgainstCapabilities('google', spec, providerRequest);
-  adapter.validate?.(providerRequest);
-}
-
 async function submitOne(providerRequest: ProviderRequest) {
-  check(providerRequest);
+  validateRequest(adapter, providerRequest);
   const before = fake.requests.length;
   const result = await adapter.submit(providerRequest, callContext(key));
   return { result, sent: fake.requests.slice(before) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
-}
-
-function inputError(run: () => void): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('Gemini image', () => {
@@ -107,18 +81,18 @@ describe('Gemini image', () => {
   });
 
   it('refuses before sending what the models cannot do, naming the field and the allowed values', () => {
-    const notASize = inputError(() => check(request('image', 'gemini-3-pro-image-preview', 'x', { width: 1000, height: 1000 })));
+    const notASize = inputError(() => validateRequest(adapter, request('image', 'gemini-3-pro-image-preview', 'x', { width: 1000, height: 1000 })));
     expect(notASize.field).toBe('params.width');
     expect(notASize.allowed).toContain('2048x2048');
     expect(notASize.message).toContain('aspect_ratio (1:1, 2:3');
-    expect(inputError(() => check(request('image', 'gemini-2.5-flash-image', 'x', { width: 2048, height: 2048 }))).allowed).not.toContain('2048x2048');
-    expect(inputError(() => check(request('image', 'gemini-2.5-flash-image', 'x', { n: 2 }))).field).toBe('params.n');
-    expect(inputError(() => check(request('image', 'gemini-2.5-flash-image', 'x', { format: 'jpeg' }))).field).toBe('params.format');
-    expect(inputError(() => check(request('image', 'gemini-2.5-flash-image', 'x', { negative_prompt: 'blur' }))).field).toBe('params.negative_prompt');
-    expect(inputError(() => check(request('image', 'gemini-2.5-flash-image', 'x', { aspect_ratio: '8:1' }))).allowed).toContain('21:9');
-    check(request('image', 'gemini-3.1-flash-image-preview', 'x', { aspect_ratio: '8:1' }));
+    expect(inputError(() => validateRequest(adapter, request('image', 'gemini-2.5-flash-image', 'x', { width: 2048, height: 2048 }))).allowed).not.toContain('2048x2048');
+    expect(inputError(() => validateRequest(adapter, request('image', 'gemini-2.5-flash-image', 'x', { n: 2 }))).field).toBe('params.n');
+    expect(inputError(() => validateRequest(adapter, request('image', 'gemini-2.5-flash-image', 'x', { format: 'jpeg' }))).field).toBe('params.format');
+    expect(inputError(() => validateRequest(adapter, request('image', 'gemini-2.5-flash-image', 'x', { negative_prompt: 'blur' }))).field).toBe('params.negative_prompt');
+    expect(inputError(() => validateRequest(adapter, request('image', 'gemini-2.5-flash-image', 'x', { aspect_ratio: '8:1' }))).allowed).toContain('21:9');
+    validateRequest(adapter, request('image', 'gemini-3.1-flash-image-preview', 'x', { aspect_ratio: '8:1' }));
     const four = [reference, reference, reference, reference];
-    expect(inputError(() => check(request('image', 'gemini-2.5-flash-image', 'x', {}, four))).field).toBe('image');
+    expect(inputError(() => validateRequest(adapter, request('image', 'gemini-2.5-flash-image', 'x', {}, four))).field).toBe('image');
   });
 
   it('prices by image size from the pricing data', () => {
@@ -130,7 +104,7 @@ describe('Gemini image', () => {
 
   it('classifies a safety finish reason as content_policy, without retrying', async () => {
     fake.fail('content_policy');
-    const error = await failure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)));
+    const error = await providerFailure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)));
     expect(error.errorClass).toBe('content_policy');
     expect(error.providerCode).toBe('IMAGE_SAFETY');
     expect(error.isRetryable).toBe(false);
@@ -138,12 +112,12 @@ describe('Gemini image', () => {
 
   it('reads the RetryInfo delay of a 429 RESOURCE_EXHAUSTED body as the wait', async () => {
     fake.fail('rate_limit');
-    const error = await failure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)));
+    const error = await providerFailure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)));
     expect(error).toMatchObject({ errorClass: 'rate_limited', status: 429, retryAfterMs: 1000, providerCode: 'RESOURCE_EXHAUSTED' });
   });
 
   it('treats the 400 API_KEY_INVALID answer as a bad key, and never puts the key in the message', async () => {
-    const error = await failure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext({ id: 'bad', secret: googleBadKey })));
+    const error = await providerFailure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext({ id: 'bad', secret: googleBadKey })));
     expect(error).toMatchObject({ errorClass: 'auth', status: 400, providerCode: 'API_KEY_INVALID' });
     expect(error.message).toContain('API key not valid');
     expect(error.message).not.toContain(googleBadKey);
@@ -151,14 +125,14 @@ describe('Gemini image', () => {
 
   it('classifies 503 UNAVAILABLE as server and a body of the wrong shape as malformed', async () => {
     fake.fail('server_error');
-    expect((await failure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)))).errorClass).toBe('server');
+    expect((await providerFailure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)))).errorClass).toBe('server');
     fake.fail('malformed');
-    expect((await failure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)))).errorClass).toBe('malformed');
+    expect((await providerFailure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(key)))).errorClass).toBe('malformed');
   });
 
   it('fails with auth before sending anything when no key is configured', async () => {
     const before = fake.requests.length;
-    const error = await failure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(undefined)));
+    const error = await providerFailure(adapter.submit(request('image', 'gemini-2.5-flash-image', 'x'), callContext(undefined)));
     expect(error.errorClass).toBe('auth');
     expect(error.message).toContain('MEDIAGATE_KEYS_GOOGLE');
     expect(fake.requests.length).toBe(before);
@@ -200,25 +174,25 @@ describe('Veo', () => {
   });
 
   it('refuses sizes, durations and combinations Veo does not render', () => {
-    expect(inputError(() => check(request('video', 'veo-3.1-fast-generate-preview', 'x', { width: 1920, height: 1080, duration: 4 }))).field).toBe('params.duration');
-    expect(inputError(() => check(request('video', 'veo-3.0-generate-001', 'x', { duration: 4 }))).allowed).toEqual([8]);
-    expect(inputError(() => check(request('video', 'veo-2.0-generate-001', 'x', { width: 1920, height: 1080 }))).field).toBe('params.width');
-    expect(inputError(() => check(request('video', 'veo-2.0-generate-001', 'x', { width: 1280, height: 1280 }))).allowed).toEqual(['1280x720', '720x1280']);
-    expect(inputError(() => check(request('video', 'veo-3.0-generate-001', 'x', { aspect_ratio: '1:1' }))).field).toBe('params.aspect_ratio');
-    expect(inputError(() => check(request('video', 'veo-3.0-generate-001', 'x', { seed: 1 }))).field).toBe('params.seed');
-    expect(inputError(() => check(request('video', 'veo-3.0-generate-001', 'x', {}, [reference, reference]))).field).toBe('image');
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-3.1-fast-generate-preview', 'x', { width: 1920, height: 1080, duration: 4 }))).field).toBe('params.duration');
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-3.0-generate-001', 'x', { duration: 4 }))).allowed).toEqual([8]);
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-2.0-generate-001', 'x', { width: 1920, height: 1080 }))).field).toBe('params.width');
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-2.0-generate-001', 'x', { width: 1280, height: 1280 }))).allowed).toEqual(['1280x720', '720x1280']);
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-3.0-generate-001', 'x', { aspect_ratio: '1:1' }))).field).toBe('params.aspect_ratio');
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-3.0-generate-001', 'x', { seed: 1 }))).field).toBe('params.seed');
+    expect(inputError(() => validateRequest(adapter, request('video', 'veo-3.0-generate-001', 'x', {}, [reference, reference]))).field).toBe('image');
   });
 
   it('reports filtered videos (raiMediaFilteredReasons) as content_policy', async () => {
     fake.fail('content_policy');
     const { result } = await submitOne(request('video', 'veo-3.1-fast-generate-preview', 'x', { duration: 4 }));
     if (result.status !== 'pending') throw new Error('expected a pending operation');
-    const error = await failure(pollToEnd(adapter, result.operation, callContext(key)));
+    const error = await providerFailure(pollToEnd(adapter, result.operation, callContext(key)));
     expect(error).toMatchObject({ errorClass: 'content_policy', providerCode: 'RAI_MEDIA_FILTERED' });
   });
 
   it('refuses to poll a stored handle that is not an operation name', async () => {
-    const error = await failure(adapter.poll?.({ name: '../files/secret' }, callContext(key)) ?? Promise.resolve());
+    const error = await providerFailure(adapter.poll?.({ name: '../files/secret' }, callContext(key)) ?? Promise.resolve());
     expect(error.errorClass).toBe('malformed');
   });
 
@@ -257,14 +231,14 @@ describe('Gemini TTS', () => {
   it('uses Kore when no voice is named, and refuses voices it does not have', async () => {
     const { sent } = await submitOne(request('speech', 'gemini-2.5-flash-preview-tts', 'hello'));
     expect(JSON.parse(sent[0]?.body.toString() ?? '').generationConfig.speechConfig.voiceConfig.prebuiltVoiceConfig.voiceName).toBe('Kore');
-    const error = inputError(() => check(request('speech', 'gemini-2.5-flash-preview-tts', 'hello', { voice: 'alloy' })));
+    const error = inputError(() => validateRequest(adapter, request('speech', 'gemini-2.5-flash-preview-tts', 'hello', { voice: 'alloy' })));
     expect(error.field).toBe('params.voice');
     expect(error.allowed).toHaveLength(30);
   });
 
   it('classifies a blocked prompt (promptFeedback.blockReason) as content_policy', async () => {
     fake.fail('content_policy');
-    const error = await failure(adapter.submit(request('speech', 'gemini-2.5-flash-preview-tts', 'x'), callContext(key)));
+    const error = await providerFailure(adapter.submit(request('speech', 'gemini-2.5-flash-preview-tts', 'x'), callContext(key)));
     expect(error).toMatchObject({ errorClass: 'content_policy', providerCode: 'PROHIBITED_CONTENT' });
   });
 });

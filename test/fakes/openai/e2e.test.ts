@@ -2,47 +2,39 @@
 // and key from the environment, the OpenAI fake behind it (its videos done at the first poll, as
 // the adapter polls every 5 s) — a Sora video polled, downloaded
 // through the URL guard and verified; `providers` listing every cloud provider without keys.
-import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createCliHome, probe, type CliHome } from '../../support/cli.ts';
-import type { FakeProvider } from '../subject.ts';
+import { expect, it } from 'vitest';
+import { probe } from '../../support/cli.ts';
+import { cliWithFake, itGenerates } from '../e2e.ts';
 import { startOpenAIFake } from './server.ts';
 import { openaiKey } from './subject.ts';
 
-let cli: CliHome;
-let fake: FakeProvider;
+const e2e = cliWithFake(() => startOpenAIFake({ keys: [openaiKey.secret], pollsToComplete: 1 }));
 
-beforeAll(async () => {
-  [cli, fake] = await Promise.all([createCliHome(), startOpenAIFake({ keys: [openaiKey.secret], pollsToComplete: 1 })]);
+itGenerates(e2e, {
+  title: 'generates a Sora video through the Videos API and stores the verified MP4',
+  provider: 'openai',
+  keys: `${openaiKey.id}=${openaiKey.secret}`,
+  secret: openaiKey.secret,
+  args: ['video', 'waves on a pier', '--provider', 'openai/sora-2', '--aspect', '16:9', '--duration', '4'],
+  file: 'pier.mp4',
+  runTimeoutMs: 110_000,
+  summary: { status: 'succeeded', provider: 'openai', model: 'sora-2', mime: 'video/mp4', width: 1280, height: 720 },
+  async media(file) {
+    const media = await probe(file);
+    expect(media.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
+    expect(media.duration).toBeCloseTo(4, 0);
+  },
+  requests(requests) {
+    const calls = requests.map((request) => `${request.method} ${request.path.replace(/video_\w+/, 'ID')}`);
+    expect(calls[0]).toBe('POST /v1/videos');
+    expect(calls.filter((call) => call === 'POST /v1/videos')).toHaveLength(1);
+    expect(calls.at(-1)).toBe('GET /v1/videos/ID/content');
+    expect(requests.every((request) => request.headers.authorization === `Bearer ${openaiKey.secret}`)).toBe(true);
+  },
 });
-afterAll(async () => {
-  await fake?.close();
-  await cli?.cleanup();
-});
-
-it('generates a Sora video through the Videos API and stores the verified MP4', async () => {
-  const env = {
-    MEDIAGATE_BASE_URL_OPENAI: fake.url,
-    MEDIAGATE_KEYS_OPENAI: `${openaiKey.id}=${openaiKey.secret}`,
-    MEDIAGATE_FETCH_ALLOW: `127.0.0.1:${new URL(fake.url).port}`,
-  };
-  const args = ['generate', 'video', 'waves on a pier', '--provider', 'openai/sora-2', '--aspect', '16:9', '--duration', '4', '-o', 'pier.mp4', '--json'];
-  const result = await cli.run(args, { env, timeoutMs: 110_000 });
-  expect(result.code, result.stderr).toBe(0);
-  const summary = JSON.parse(result.stdout.trim()) as Record<string, unknown>;
-  expect(summary).toMatchObject({ status: 'succeeded', provider: 'openai', model: 'sora-2', mime: 'video/mp4', width: 1280, height: 720 });
-  const media = await probe(path.join(cli.workDir, 'pier.mp4'));
-  expect(media.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
-  expect(media.duration).toBeCloseTo(4, 0);
-  const calls = fake.requests.map((request) => `${request.method} ${request.path.replace(/video_\w+/, 'ID')}`);
-  expect(calls[0]).toBe('POST /v1/videos');
-  expect(calls.filter((call) => call === 'POST /v1/videos')).toHaveLength(1);
-  expect(calls.at(-1)).toBe('GET /v1/videos/ID/content');
-  expect(fake.requests.every((request) => request.headers.authorization === `Bearer ${openaiKey.secret}`)).toBe(true);
-  expect(result.stdout + result.stderr).not.toContain(openaiKey.secret);
-}, 120_000);
 
 it('lists cloud providers with capabilities and key status when no key is configured, and fails a job on one clearly', async () => {
+  const { cli, fake } = e2e;
   const listed = await cli.run(['providers', '--json'], { timeoutMs: 60_000 });
   expect(listed.code, listed.stderr).toBe(0);
   const providers = JSON.parse(listed.stdout) as { id: string; requires_key: boolean; keys: unknown[]; models: { id: string; capabilities: { kind: string; deprecated?: string } }[] }[];

@@ -9,7 +9,6 @@ import {
   createCloudProviders,
   createOpenAIProvider,
   modeFor,
-  validateAgainstCapabilities,
   type CallContext,
   type ImageInput,
   type ProgressUpdate,
@@ -19,6 +18,7 @@ import {
 } from '@mediagate/providers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { providerFailure, validateRequest } from '../adapter-checks.ts';
 import type { RecordedRequest } from '../subject.ts';
 import { image } from './media.ts';
 import { startOpenAIFake, type OpenAIFake } from './server.ts';
@@ -56,23 +56,6 @@ function request(kind: JobKind, model: string, params: GenerationParams = {}, im
   return { kind, mode: modeFor(kind, images.length), model, prompt, params, images };
 }
 
-/** What the engine does before submit: the declared capabilities, then the adapter's own rules. */
-function validate(input: ProviderRequest): void {
-  const spec = adapter.models.find((model) => model.id === input.model);
-  if (!spec) throw new Error(`no model ${input.model}`);
-  validateAgainstCapabilities('openai', spec, input);
-  adapter.validate?.(input);
-}
-
-async function caught(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
 function json(recorded: RecordedRequest | undefined): unknown {
   return JSON.parse(recorded?.body.toString('utf8') ?? 'null');
 }
@@ -91,7 +74,7 @@ async function referenceImage(name: string, width: number, height: number): Prom
 describe('images', () => {
   it('sends a GPT image generation with the size, quality and output format asked for', async () => {
     const input = request('image', 'gpt-image-1', { aspect_ratio: '3:2', quality: 'high', format: 'jpeg', n: 2 });
-    validate(input);
+    validateRequest(adapter, input);
     const result = await adapter.submit(input, ctx());
     const [call] = newRequests();
     expect(call?.method).toBe('POST');
@@ -109,7 +92,7 @@ describe('images', () => {
 
   it('asks DALL·E 3 for base64 and maps 7:4 to 1792x1024', async () => {
     const input = request('image', 'dall-e-3', { aspect_ratio: '7:4', quality: 'hd' });
-    validate(input);
+    validateRequest(adapter, input);
     const result = await adapter.submit(input, ctx());
     expect(json(newRequests()[0])).toEqual({ model: 'dall-e-3', prompt: 'a red kite over the dunes', n: 1, size: '1792x1024', quality: 'hd', response_format: 'b64_json' });
     if (result.status !== 'completed') throw new Error('not completed');
@@ -120,7 +103,7 @@ describe('images', () => {
     await adapter.submit(request('image', 'gpt-image-2', { aspect_ratio: '16:9' }), ctx());
     expect(json(newRequests()[0])).toMatchObject({ model: 'gpt-image-2', size: '1360x768' });
     const explicit = request('image', 'gpt-image-2', { width: 2048, height: 1152, format: 'webp' });
-    validate(explicit);
+    validateRequest(adapter, explicit);
     const result = await adapter.submit(explicit, ctx());
     expect(json(newRequests()[1])).toMatchObject({ size: '2048x1152', output_format: 'webp' });
     if (result.status !== 'completed') throw new Error('not completed');
@@ -130,7 +113,7 @@ describe('images', () => {
   it('sends reference images to /images/edits as multipart image[] files', async () => {
     const images = [await referenceImage('a.png', 64, 48), await referenceImage('b.png', 32, 32)];
     const input = request('image', 'gpt-image-1.5', { aspect_ratio: '1:1' }, images, 'put the kite on the beach');
-    validate(input);
+    validateRequest(adapter, input);
     const result = await adapter.submit(input, ctx());
     const [call] = newRequests();
     expect(call?.path).toBe('/v1/images/edits');
@@ -148,7 +131,7 @@ describe('images', () => {
   it('refuses what a model cannot honor, naming the field and the allowed values', () => {
     const failure = (input: ProviderRequest) => {
       try {
-        validate(input);
+        validateRequest(adapter, input);
       } catch (error) {
         expect(error).toBeInstanceOf(InputError);
         return error as InputError;
@@ -190,7 +173,7 @@ describe('images', () => {
 describe('speech', () => {
   it('sends voice, format, speed and instructions to /audio/speech and returns the audio', async () => {
     const input = request('speech', 'gpt-4o-mini-tts', { voice: 'coral', format: 'wav', speed: 1.25, instructions: 'warm and slow' }, [], 'Hello there.');
-    validate(input);
+    validateRequest(adapter, input);
     const result = await adapter.submit(input, ctx());
     const [call] = newRequests();
     expect(call?.path).toBe('/v1/audio/speech');
@@ -206,14 +189,14 @@ describe('speech', () => {
     const audio = await bytesOf(result.status === 'completed' ? result.outputs[0] : undefined);
     expect(audio[0] === 0x49 || audio[0] === 0xff).toBe(true);
     fake.fail('malformed');
-    expect((await caught(adapter.submit(request('speech', 'tts-1', {}, [], 'Hi.'), ctx()))).errorClass).toBe('malformed');
+    expect((await providerFailure(adapter.submit(request('speech', 'tts-1', {}, [], 'Hi.'), ctx()))).errorClass).toBe('malformed');
   });
 });
 
 describe('videos', () => {
   it('creates a Sora video, reports progress and hands over the content URL with the key', async () => {
     const input = request('video', 'sora-2-pro', { width: 1792, height: 1024, duration: 8 });
-    validate(input);
+    validateRequest(adapter, input);
     const submitted = await adapter.submit(input, ctx());
     const [create] = newRequests();
     expect(create?.path).toBe('/v1/videos');
@@ -248,7 +231,7 @@ describe('videos', () => {
   it('sends a first frame fitted to the output size as input_reference', async () => {
     const frame = await referenceImage('frame.png', 300, 200);
     const input = request('video', 'sora-2', { aspect_ratio: '9:16', duration: 4 }, [frame]);
-    validate(input);
+    validateRequest(adapter, input);
     await adapter.submit(input, ctx());
     const [create] = newRequests();
     const form = await fake.form(create as RecordedRequest);
@@ -261,7 +244,7 @@ describe('videos', () => {
     fake.fail('content_policy');
     const submitted = await adapter.submit(request('video', 'sora-2', {}), ctx());
     if (submitted.status !== 'pending') throw new Error('expected an operation');
-    const error = await caught(Promise.resolve(adapter.poll?.(submitted.operation, ctx())));
+    const error = await providerFailure(Promise.resolve(adapter.poll?.(submitted.operation, ctx())));
     expect(error).toMatchObject({ errorClass: 'content_policy', providerCode: 'moderation_blocked' });
   });
 
@@ -276,22 +259,22 @@ describe('errors', () => {
   it("classifies OpenAI's error bodies and rate-limit headers", async () => {
     const input = request('image', 'gpt-image-1');
     fake.fail('rate_limit');
-    expect(await caught(adapter.submit(input, ctx()))).toMatchObject({ errorClass: 'rate_limited', status: 429, retryAfterMs: 600, providerCode: 'rate_limit_exceeded' });
+    expect(await providerFailure(adapter.submit(input, ctx()))).toMatchObject({ errorClass: 'rate_limited', status: 429, retryAfterMs: 600, providerCode: 'rate_limit_exceeded' });
     fake.fail('content_policy');
-    expect(await caught(adapter.submit(input, ctx()))).toMatchObject({ errorClass: 'content_policy', status: 400, providerCode: 'moderation_blocked' });
+    expect(await providerFailure(adapter.submit(input, ctx()))).toMatchObject({ errorClass: 'content_policy', status: 400, providerCode: 'moderation_blocked' });
     fake.fail('content_policy');
-    expect(await caught(adapter.submit(request('image', 'dall-e-3'), ctx()))).toMatchObject({ errorClass: 'content_policy', providerCode: 'content_policy_violation' });
+    expect(await providerFailure(adapter.submit(request('image', 'dall-e-3'), ctx()))).toMatchObject({ errorClass: 'content_policy', providerCode: 'content_policy_violation' });
     fake.fail('server_error');
-    expect(await caught(adapter.submit(input, ctx()))).toMatchObject({ errorClass: 'server', status: 500 });
+    expect(await providerFailure(adapter.submit(input, ctx()))).toMatchObject({ errorClass: 'server', status: 500 });
     fake.fail('malformed');
-    expect((await caught(adapter.submit(input, ctx()))).errorClass).toBe('malformed');
-    const refused = await caught(adapter.submit(input, ctx(openaiBadKey)));
+    expect((await providerFailure(adapter.submit(input, ctx()))).errorClass).toBe('malformed');
+    const refused = await providerFailure(adapter.submit(input, ctx(openaiBadKey)));
     expect(refused).toMatchObject({ errorClass: 'auth', status: 401, providerCode: 'invalid_api_key' });
     expect(refused.message).not.toContain(openaiBadKey.secret);
   });
 
   it('fails without a key before sending anything', async () => {
-    const error = await caught(adapter.submit(request('image', 'gpt-image-1'), { ...ctx(), key: undefined }));
+    const error = await providerFailure(adapter.submit(request('image', 'gpt-image-1'), { ...ctx(), key: undefined }));
     expect(error.errorClass).toBe('auth');
     expect(error.message).toContain('MEDIAGATE_KEYS_OPENAI');
     expect(newRequests()).toHaveLength(0);
@@ -302,12 +285,12 @@ describe('errors', () => {
     fake.fail('hang');
     const pending = adapter.submit(request('image', 'gpt-image-1'), { ...ctx(), signal: cancel.signal });
     setTimeout(() => cancel.abort(new Error('canceled')), 50);
-    expect((await caught(pending)).errorClass).toBe('canceled');
+    expect((await providerFailure(pending)).errorClass).toBe('canceled');
     const deadline = new AbortController();
     fake.fail('hang');
     const timed = adapter.submit(request('image', 'gpt-image-1'), { ...ctx(), signal: deadline.signal });
     setTimeout(() => deadline.abort(new ProviderError('timeout', 'attempt timed out')), 50);
-    expect((await caught(timed)).errorClass).toBe('timeout');
+    expect((await providerFailure(timed)).errorClass).toBe('timeout');
   });
 
   it('is registered with the real API as its default base URL', () => {

@@ -2,9 +2,9 @@
 // status that advances per poll, content download) and speech, with Bearer auth, the API's
 // request validation and error bodies, rate-limit headers and injectable faults.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
+import { FaultQueue, startFakeServer } from '../fake-http.ts';
 import type { FakeFault, FakeProvider, RecordedRequest } from '../subject.ts';
 import { image, mp3Audio, mp4Video, wavAudio } from './media.ts';
 
@@ -137,8 +137,7 @@ export interface OpenAIFakeOptions {
 
 export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenAIFake> {
   const step = Math.ceil(100 / (options.pollsToComplete ?? 3));
-  const requests: RecordedRequest[] = [];
-  const faults: FakeFault[] = [];
+  const faults = new FaultQueue();
   const videos = new Map<string, FakeVideo>();
   const hung = new Set<ServerResponse>();
 
@@ -273,7 +272,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       throw new ApiError(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, null, 'invalid_api_key');
     }
     const submit = route === 'POST /v1/images/generations' || route === 'POST /v1/images/edits' || route === 'POST /v1/videos' || route === 'POST /v1/audio/speech';
-    const fault = submit ? faults.shift() : undefined;
+    const fault = submit ? faults.take() : undefined;
     if (fault === 'rate_limit') {
       throw Object.assign(new ApiError(429, 'Rate limit reached for requests per min (RPM): Limit 50, Used 50, Requested 1. Please try again in 600ms.', null, 'rate_limit_exceeded', 'requests'), { headers: rateLimitHeaders });
     }
@@ -319,36 +318,21 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
     throw new ApiError(404, `Invalid URL (${request.method} ${url.pathname})`, null, 'unknown_url');
   }
 
-  const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(incoming.headers)) {
-        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const recorded: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body: Buffer.concat(chunks) };
-      requests.push(recorded);
-      handle(recorded, response).catch((error: unknown) => {
-        if (response.headersSent) return;
-        if (error instanceof ApiError) sendError(response, error, (error as ApiError & { headers?: Record<string, string> }).headers ?? {});
-        else send(response, 500, { error: { message: error instanceof Error ? error.message : String(error), type: 'server_error', param: null, code: null } });
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer((recorded, response) =>
+    handle(recorded, response).catch((error: unknown) => {
+      if (response.headersSent) return;
+      if (error instanceof ApiError) sendError(response, error, (error as ApiError & { headers?: Record<string, string> }).headers ?? {});
+      else send(response, 500, { error: { message: error instanceof Error ? error.message : String(error), type: 'server_error', param: null, code: null } });
+    }),
+  );
   return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
+    url: `${server.url}/v1`,
+    requests: server.requests,
     form: parseForm,
-    fail(fault, times = 1) {
-      for (let index = 0; index < times; index++) faults.push(fault);
-    },
+    fail: (fault, times) => faults.fail(fault, times),
     async close() {
       for (const response of hung) response.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, ProviderError, type GenerationParams } from '@mediagate/core';
-import { modeFor, validateAgainstCapabilities, type ImageInput, type ProviderAdapter, type ProviderRequest } from '@mediagate/providers';
+import type { GenerationParams } from '@mediagate/core';
+import { modeFor, type ImageInput, type ProviderAdapter, type ProviderRequest } from '@mediagate/providers';
 import { createStabilityProvider } from '../../../packages/providers/src/stability/provider.ts';
+import { inputError, providerFailure, validateRequest } from '../adapter-checks.ts';
 import { callContext } from '../call-context.ts';
 import { pngImage } from '../fake-http.ts';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
@@ -36,15 +37,8 @@ function request(model: string, prompt: string, params: GenerationParams = {}, i
   return { kind: 'image', mode: modeFor('image', images.length), model, prompt, params, images };
 }
 
-function check(providerRequest: ProviderRequest): void {
-  const spec = adapter.models.find((model) => model.id === providerRequest.model);
-  if (!spec) throw new Error(`no model ${providerRequest.model}`);
-  validateAgainstCapabilities('stability', spec, providerRequest);
-  adapter.validate?.(providerRequest);
-}
-
 async function submitOne(providerRequest: ProviderRequest) {
-  check(providerRequest);
+  validateRequest(adapter, providerRequest);
   const before = fake.requests.length;
   const result = await adapter.submit(providerRequest, callContext(key));
   const sent = fake.requests.slice(before);
@@ -62,25 +56,6 @@ async function fields(recorded: RecordedRequest | undefined): Promise<Record<str
     result[name] = typeof value === 'string' ? value : { file: value.type, size: value.size };
   });
   return result;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
-}
-
-function inputError(run: () => void): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('Stability requests', () => {
@@ -121,14 +96,14 @@ describe('Stability requests', () => {
   });
 
   it('refuses before sending what a model cannot do, naming the field', () => {
-    expect(inputError(() => check(request('core', 'x', {}, [reference]))).field).toBe('image');
-    expect(inputError(() => check(request('sd3.5-large-turbo', 'x', { negative_prompt: 'fog' }))).field).toBe('params.negative_prompt');
-    expect(inputError(() => check(request('sd3.5-medium', 'x', { format: 'webp' }))).allowed).toEqual(['png', 'jpeg']);
-    expect(inputError(() => check(request('ultra', 'x', { width: 1024, height: 1024 }))).field).toBe('params.width');
-    expect(inputError(() => check(request('ultra', 'x', { aspect_ratio: '4:3' }))).allowed).toContain('21:9');
-    expect(inputError(() => check(request('ultra', 'x', { aspect_ratio: '1:1' }, [reference]))).field).toBe('params.aspect_ratio');
-    expect(inputError(() => check(request('ultra', 'x', { seed: 4294967295 }))).field).toBe('params.seed');
-    expect(inputError(() => check(request('ultra', 'x', { n: 2 }))).field).toBe('params.n');
+    expect(inputError(() => validateRequest(adapter, request('core', 'x', {}, [reference]))).field).toBe('image');
+    expect(inputError(() => validateRequest(adapter, request('sd3.5-large-turbo', 'x', { negative_prompt: 'fog' }))).field).toBe('params.negative_prompt');
+    expect(inputError(() => validateRequest(adapter, request('sd3.5-medium', 'x', { format: 'webp' }))).allowed).toEqual(['png', 'jpeg']);
+    expect(inputError(() => validateRequest(adapter, request('ultra', 'x', { width: 1024, height: 1024 }))).field).toBe('params.width');
+    expect(inputError(() => validateRequest(adapter, request('ultra', 'x', { aspect_ratio: '4:3' }))).allowed).toContain('21:9');
+    expect(inputError(() => validateRequest(adapter, request('ultra', 'x', { aspect_ratio: '1:1' }, [reference]))).field).toBe('params.aspect_ratio');
+    expect(inputError(() => validateRequest(adapter, request('ultra', 'x', { seed: 4294967295 }))).field).toBe('params.seed');
+    expect(inputError(() => validateRequest(adapter, request('ultra', 'x', { n: 2 }))).field).toBe('params.n');
   });
 
   it('prices from credits, with source and date', () => {
@@ -141,29 +116,29 @@ describe('Stability requests', () => {
 describe('Stability answers', () => {
   it('treats finish-reason CONTENT_FILTERED as content_policy', async () => {
     fake.fail('content_policy');
-    const error = await failure(adapter.submit(request('core', 'x'), callContext(key)));
+    const error = await providerFailure(adapter.submit(request('core', 'x'), callContext(key)));
     expect(error).toMatchObject({ errorClass: 'content_policy', providerCode: 'CONTENT_FILTERED', status: 200 });
   });
 
   it('treats the 403 content_moderation body as content_policy, not a bad key', async () => {
-    const error = await failure(adapter.submit(request('core', `a ${moderatedWord}`), callContext(key)));
+    const error = await providerFailure(adapter.submit(request('core', `a ${moderatedWord}`), callContext(key)));
     expect(error).toMatchObject({ errorClass: 'content_policy', status: 403, providerCode: 'content_moderation' });
     expect(error.message).toContain('flagged by our content moderation system');
   });
 
   it('classifies 401, 429 with its wait, 500 and a non-image 200', async () => {
-    expect(await failure(adapter.submit(request('core', 'x'), callContext({ id: 'bad', secret: stabilityBadKey })))).toMatchObject({ errorClass: 'auth', status: 401, providerCode: 'unauthorized' });
+    expect(await providerFailure(adapter.submit(request('core', 'x'), callContext({ id: 'bad', secret: stabilityBadKey })))).toMatchObject({ errorClass: 'auth', status: 401, providerCode: 'unauthorized' });
     fake.fail('rate_limit');
-    expect(await failure(adapter.submit(request('core', 'x'), callContext(key)))).toMatchObject({ errorClass: 'rate_limited', retryAfterMs: 1000, providerCode: 'rate_limit_exceeded' });
+    expect(await providerFailure(adapter.submit(request('core', 'x'), callContext(key)))).toMatchObject({ errorClass: 'rate_limited', retryAfterMs: 1000, providerCode: 'rate_limit_exceeded' });
     fake.fail('server_error');
-    expect((await failure(adapter.submit(request('core', 'x'), callContext(key)))).errorClass).toBe('server');
+    expect((await providerFailure(adapter.submit(request('core', 'x'), callContext(key)))).errorClass).toBe('server');
     fake.fail('malformed');
-    expect((await failure(adapter.submit(request('core', 'x'), callContext(key)))).errorClass).toBe('malformed');
+    expect((await providerFailure(adapter.submit(request('core', 'x'), callContext(key)))).errorClass).toBe('malformed');
   });
 
   it('waits the documented 60 s after a 429 that names no wait', async () => {
     const noHeader: typeof fetch = async () => new Response(JSON.stringify({ id: 'x', name: 'rate_limit_exceeded', errors: ['slow down'] }), { status: 429 });
     const bare = createStabilityProvider({ baseURL: fake.url, fetch: noHeader });
-    expect(await failure(bare.submit(request('core', 'x'), callContext(key)))).toMatchObject({ errorClass: 'rate_limited', retryAfterMs: 60_000 });
+    expect(await providerFailure(bare.submit(request('core', 'x'), callContext(key)))).toMatchObject({ errorClass: 'rate_limited', retryAfterMs: 60_000 });
   });
 });
