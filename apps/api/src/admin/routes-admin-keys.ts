@@ -2,14 +2,14 @@
 // when new), list them (ids and prefixes only), revoke one. The full key appears once, in the
 // answer that creates it; only its hash is stored.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, parseInput } from '@mediagate/core';
 import type { ApiKeyRecord, TenantRecord } from '@mediagate/db';
 import type { Runtime } from '@mediagate/engine';
 import { issueApiKey } from '../auth/api-keys.ts';
 import type { KeyCache } from '../auth/key-cache.ts';
-import { isAdminRequest } from './admin-auth.ts';
+import { adminApiGuard } from './admin-auth.ts';
 
 const tenantId = z
   .string()
@@ -72,14 +72,7 @@ export interface AdminKeyRouteOptions {
 export function registerAdminKeyRoutes(app: FastifyInstance, runtime: Runtime, options: AdminKeyRouteOptions): void {
   const { repo } = runtime;
   void app.register(async (scope) => {
-    scope.addHook('onRequest', async (request, reply) => {
-      if (options.adminKey === '') {
-        return reply.status(404).send({
-          error: { code: 'admin_disabled', message: 'the admin API is off: set MEDIAGATE_ADMIN_KEY on the API process to turn it on' },
-        });
-      }
-      if (!isAdminRequest(request.headers.authorization, options.adminKey)) return unauthorized(reply);
-    });
+    scope.addHook('onRequest', adminApiGuard(options.adminKey));
 
     scope.post(
       '/v1/admin/keys',
@@ -153,11 +146,4 @@ export function registerAdminKeyRoutes(app: FastifyInstance, runtime: Runtime, o
 
 function createdView(record: ApiKeyRecord, tenant: TenantRecord, key: string) {
   return { ...keyView(record), key, tenant_name: tenant.name };
-}
-
-function unauthorized(reply: FastifyReply): FastifyReply {
-  return reply
-    .status(401)
-    .header('www-authenticate', 'Bearer realm="mediagate admin"')
-    .send({ error: { code: 'unauthorized', message: 'Authorization: the admin key is required: "Authorization: Bearer <MEDIAGATE_ADMIN_KEY>"', field: 'authorization' } });
 }

@@ -2,11 +2,11 @@
 // (its secret sealed with MEDIAGATE_SECRET in the database, never returned or logged), list a
 // provider's keys with status, use and health, disable and re-enable any key. Every worker sees
 // a status change at its next key choice (Redis) and an added key within seconds (re-read).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput } from '@mediagate/core';
 import { defaultPool, keyLimitsSchema, storedKeyRowId, type Runtime } from '@mediagate/engine';
-import { isAdminRequest } from './admin-auth.ts';
+import { adminApiGuard } from './admin-auth.ts';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/, 'letters, digits, _ . - starting with a letter (at most 40)');
 
@@ -30,13 +30,6 @@ export interface ProviderKeyRouteOptions {
   adminKey: string;
 }
 
-function unauthorized(reply: FastifyReply): FastifyReply {
-  return reply
-    .status(401)
-    .header('www-authenticate', 'Bearer realm="mediagate admin"')
-    .send({ error: { code: 'unauthorized', message: 'Authorization: the admin key is required: "Authorization: Bearer <MEDIAGATE_ADMIN_KEY>"', field: 'authorization' } });
-}
-
 export function registerProviderKeyRoutes(app: FastifyInstance, runtime: Runtime, options: ProviderKeyRouteOptions): void {
   const { keys, repo, providers } = runtime;
 
@@ -56,14 +49,7 @@ export function registerProviderKeyRoutes(app: FastifyInstance, runtime: Runtime
   };
 
   void app.register(async (scope) => {
-    scope.addHook('onRequest', async (request, reply) => {
-      if (options.adminKey === '') {
-        return reply.status(404).send({
-          error: { code: 'admin_disabled', message: 'the admin API is off: set MEDIAGATE_ADMIN_KEY on the API process to turn it on' },
-        });
-      }
-      if (!isAdminRequest(request.headers.authorization, options.adminKey)) return unauthorized(reply);
-    });
+    scope.addHook('onRequest', adminApiGuard(options.adminKey));
 
     scope.get(
       '/v1/admin/providers/:provider/keys',
