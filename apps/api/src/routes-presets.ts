@@ -3,31 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InputError, NotFoundError, parseInput } from '@mediagate/core';
-import { findPreset, listPresets, presetBodySchema, putPreset, type Preset, type Runtime } from '@mediagate/engine';
+import { findPreset, listPresetViews, presetBodySchema, presetView, putPreset, type Runtime } from '@mediagate/engine';
 import type { PresetOutcome } from '@mediagate/db';
 import { tenantOf } from './routes-jobs.ts';
 
 const nameParams = z.object({ name: z.string().min(1).max(200) });
-
-function presetView(preset: Preset, outcome: PresetOutcome | undefined) {
-  const succeeded = outcome?.succeeded ?? 0;
-  const failed = outcome?.failed ?? 0;
-  const canceled = outcome?.canceled ?? 0;
-  // Canceled jobs say nothing about the preset's quality: the rate is over succeeded + failed.
-  const judged = succeeded + failed;
-  return {
-    object: 'preset' as const,
-    name: preset.name,
-    source: preset.source,
-    kind: preset.kind ?? null,
-    model: preset.model ?? null,
-    params: preset.params,
-    description: preset.description ?? null,
-    stats: { succeeded, failed, canceled, success_rate: judged === 0 ? null : Math.round((succeeded / judged) * 1000) / 1000 },
-    created_at: preset.createdAt?.toISOString() ?? null,
-    updated_at: preset.updatedAt?.toISOString() ?? null,
-  };
-}
 
 async function outcomeOf(runtime: Runtime, tenantId: string, name: string): Promise<PresetOutcome | undefined> {
   return (await runtime.repo.presets.outcomes(tenantId)).find((outcome) => outcome.preset === name);
@@ -50,10 +30,7 @@ export function registerPresetRoutes(app: FastifyInstance, runtime: Runtime): vo
       },
     },
     async (request) => {
-      const tenantId = tenantOf(request);
-      const [presets, outcomes] = await Promise.all([listPresets(runtime, tenantId), runtime.repo.presets.outcomes(tenantId)]);
-      const byName = new Map(outcomes.map((outcome) => [outcome.preset, outcome]));
-      return { object: 'list', data: presets.map((preset) => presetView(preset, byName.get(preset.name))) };
+      return { object: 'list', data: await listPresetViews(runtime, tenantOf(request)) };
     },
   );
 

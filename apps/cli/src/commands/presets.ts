@@ -1,33 +1,14 @@
 // `mediagate presets list [--json]`: the presets a job can name (the tenant's own and the config
 // file's) with how their jobs ended, as GET /v1/presets answers them — from the server when one
 // is given or running, else from this machine's database (the default tenant).
-import { createLogger, createRuntime, defaultTenantId, listPresets } from '@mediagate/engine';
+import { createLogger, createRuntime, defaultTenantId, listPresetViews } from '@mediagate/engine';
 import type { PresetView } from '@mediagate/sdk';
 import { clientFor, type ServerFlags } from '../server.ts';
 
 async function localPresets(): Promise<PresetView[]> {
   const runtime = await createRuntime({ command: 'presets', logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
   try {
-    const [presets, outcomes] = await Promise.all([listPresets(runtime, defaultTenantId), runtime.repo.presets.outcomes(defaultTenantId)]);
-    const byName = new Map(outcomes.map((outcome) => [outcome.preset, outcome]));
-    return presets.map((preset) => {
-      const outcome = byName.get(preset.name);
-      const [succeeded, failed, canceled] = [outcome?.succeeded ?? 0, outcome?.failed ?? 0, outcome?.canceled ?? 0];
-      // As the API: canceled jobs say nothing about a preset's quality.
-      const judged = succeeded + failed;
-      return {
-        object: 'preset',
-        name: preset.name,
-        source: preset.source,
-        kind: preset.kind ?? null,
-        model: preset.model ?? null,
-        params: preset.params,
-        description: preset.description ?? null,
-        stats: { succeeded, failed, canceled, success_rate: judged === 0 ? null : Math.round((succeeded / judged) * 1000) / 1000 },
-        created_at: preset.createdAt?.toISOString() ?? null,
-        updated_at: preset.updatedAt?.toISOString() ?? null,
-      };
-    });
+    return await listPresetViews(runtime, defaultTenantId);
   } finally {
     await runtime.close();
   }

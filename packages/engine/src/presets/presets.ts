@@ -1,9 +1,10 @@
 // Presets: named bundles of a route (or "provider/model") and default params that a request
 // names with `preset`. They come from mediagate.config.yaml (every tenant sees them) and from
 // /v1/presets (one tenant's own; a tenant preset of the same name wins for that tenant).
-import { z } from 'zod';
-import { InputError, generationParamsSchema, jobKinds, parseInput, type GenerationParams, type JobKind } from '@mediagate/core';
-import type { Json, PresetRecord } from '@mediagate/db';
+import type { z } from 'zod';
+import { InputError, parseInput, type GenerationParams, type JobKind } from '@mediagate/core';
+import type { Json, PresetOutcome, PresetRecord } from '@mediagate/db';
+import { presetConfigSchema } from '../config/schema.ts';
 import type { Runtime } from '../runtime.ts';
 import { routeNames } from '../routing/plan.ts';
 
@@ -20,16 +21,8 @@ export interface Preset {
   updatedAt: Date | undefined;
 }
 
-/** The body of PUT /v1/presets/:name (and POST /v1/presets with `name`). */
-export const presetBodySchema = z
-  .object({
-    kind: z.enum(jobKinds).optional(),
-    /** A route name or "provider/model". */
-    model: z.string().min(1).max(200).optional(),
-    params: generationParamsSchema.default({}),
-    description: z.string().max(500).optional(),
-  })
-  .strict();
+/** The body of PUT /v1/presets/:name (and POST /v1/presets with `name`): what a config preset holds. */
+export const presetBodySchema = presetConfigSchema;
 export type PresetBody = z.infer<typeof presetBodySchema>;
 
 function fromRecord(record: PresetRecord): Preset {
@@ -69,6 +62,36 @@ export async function findPreset(runtime: Runtime, tenantId: string, name: strin
   const own = await runtime.repo.presets.get(tenantId, name);
   if (own !== undefined) return fromRecord(own);
   return configPresets(runtime).find((preset) => preset.name === name);
+}
+
+/** A preset as /v1/presets answers it (and `mediagate presets list` prints it), with how its jobs ended. */
+export function presetView(preset: Preset, outcome: PresetOutcome | undefined) {
+  const succeeded = outcome?.succeeded ?? 0;
+  const failed = outcome?.failed ?? 0;
+  const canceled = outcome?.canceled ?? 0;
+  // Canceled jobs say nothing about the preset's quality: the rate is over succeeded + failed.
+  const judged = succeeded + failed;
+  return {
+    object: 'preset' as const,
+    name: preset.name,
+    source: preset.source,
+    kind: preset.kind ?? null,
+    model: preset.model ?? null,
+    params: preset.params,
+    description: preset.description ?? null,
+    stats: { succeeded, failed, canceled, success_rate: judged === 0 ? null : Math.round((succeeded / judged) * 1000) / 1000 },
+    created_at: preset.createdAt?.toISOString() ?? null,
+    updated_at: preset.updatedAt?.toISOString() ?? null,
+  };
+}
+
+export type PresetView = ReturnType<typeof presetView>;
+
+/** Every preset the tenant can name, as views with their stats, by name. */
+export async function listPresetViews(runtime: Runtime, tenantId: string): Promise<PresetView[]> {
+  const [presets, outcomes] = await Promise.all([listPresets(runtime, tenantId), runtime.repo.presets.outcomes(tenantId)]);
+  const byName = new Map(outcomes.map((outcome) => [outcome.preset, outcome]));
+  return presets.map((preset) => presetView(preset, byName.get(preset.name)));
 }
 
 /** A preset's model must name a route or a registered "provider/model". */
