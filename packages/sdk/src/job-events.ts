@@ -45,6 +45,32 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
   });
 }
 
+/** The body of an SSE answer; EventStreamUnavailableError (not retried) when the answer is anything else. */
+export async function eventStreamBody(response: Response): Promise<NonNullable<Response['body']>> {
+  const contentType = response.headers.get('content-type');
+  if (!contentType?.startsWith('text/event-stream') || response.body === null) {
+    await response.body?.cancel();
+    throw new EventStreamUnavailableError(contentType);
+  }
+  return response.body;
+}
+
+/**
+ * After the `failures`-th connection in a row ended without an event: gives up past `maxRetries`
+ * (the last MediagateError as is, anything else as a MediagateConnectionError naming `path`),
+ * else waits the backoff doubled per failure from `delayMs`, up to 10 s, with jitter.
+ */
+export async function backOffOrGiveUp(path: string, failures: number, lastFailure: unknown, options: { maxRetries: number; delayMs: number; signal: AbortSignal | undefined }): Promise<void> {
+  if (failures > options.maxRetries) {
+    if (lastFailure instanceof MediagateError) throw lastFailure;
+    const reason = lastFailure instanceof Error ? lastFailure.message : String(lastFailure);
+    throw new MediagateConnectionError(`${path}: gave up after ${options.maxRetries} reconnects (${reason})`, { cause: lastFailure });
+  }
+  const backoff = Math.min(maxRetryDelayMs, options.delayMs * 2 ** (failures - 1));
+  // Jitter keeps many clients of one restarted server from reconnecting in lockstep.
+  await sleep(backoff * (0.5 + Math.random() / 2), options.signal);
+}
+
 export async function* streamJobEvents(http: HttpClient, jobId: string, options: JobEventsOptions = {}): AsyncGenerator<JobEvent> {
   const { signal } = options;
   const maxRetries = options.maxRetries ?? 5;
@@ -66,12 +92,7 @@ export async function* streamJobEvents(http: HttpClient, jobId: string, options:
       });
       // 204: the job had finished and nothing is left after our last event.
       if (response.status === 204) return;
-      const contentType = response.headers.get('content-type');
-      if (!contentType?.startsWith('text/event-stream') || response.body === null) {
-        await response.body?.cancel();
-        throw new EventStreamUnavailableError(contentType);
-      }
-      for await (const frame of parseEventStream(response.body)) {
+      for await (const frame of parseEventStream(await eventStreamBody(response))) {
         // Frames already buffered would still parse after an abort: the caller asked for no more.
         signal?.throwIfAborted();
         if (frame.retry !== undefined) serverDelayMs = frame.retry;
@@ -91,13 +112,6 @@ export async function* streamJobEvents(http: HttpClient, jobId: string, options:
       connection.abort();
     }
     failures++;
-    if (failures > maxRetries) {
-      if (lastFailure instanceof MediagateError) throw lastFailure;
-      const reason = lastFailure instanceof Error ? lastFailure.message : String(lastFailure);
-      throw new MediagateConnectionError(`${path}: gave up after ${maxRetries} reconnects (${reason})`, { cause: lastFailure });
-    }
-    const backoff = Math.min(maxRetryDelayMs, (serverDelayMs ?? baseDelayMs) * 2 ** (failures - 1));
-    // Jitter keeps many clients of one restarted server from reconnecting in lockstep.
-    await sleep(backoff * (0.5 + Math.random() / 2), signal);
+    await backOffOrGiveUp(path, failures, lastFailure, { maxRetries, delayMs: serverDelayMs ?? baseDelayMs, signal });
   }
 }

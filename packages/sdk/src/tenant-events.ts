@@ -3,7 +3,7 @@
 // nothing on this stream, so a job whose every event matters is followed with `jobs.events`.
 import { MediagateConnectionError, MediagateError } from './errors.ts';
 import type { HttpClient } from './http.ts';
-import { EventStreamUnavailableError, maxRetryDelayMs, sleep } from './job-events.ts';
+import { backOffOrGiveUp, eventStreamBody } from './job-events.ts';
 import { parseEventStream } from './sse-parser.ts';
 import type { JobEvent } from './types.ts';
 
@@ -38,12 +38,7 @@ export class TenantEvents {
       const connectionSignal = signal ? AbortSignal.any([signal, connection.signal]) : connection.signal;
       try {
         const response = await this.#http.open('/v1/events', { headers: { accept: 'text/event-stream' }, signal: connectionSignal });
-        const contentType = response.headers.get('content-type');
-        if (!contentType?.startsWith('text/event-stream') || response.body === null) {
-          await response.body?.cancel();
-          throw new EventStreamUnavailableError(contentType);
-        }
-        for await (const frame of parseEventStream(response.body)) {
+        for await (const frame of parseEventStream(await eventStreamBody(response))) {
           signal?.throwIfAborted();
           // The tenant is the caller's own: JobEvent leaves it out, as the per-job stream does.
           const { jobId, seq, type, data, createdAt } = JSON.parse(frame.data) as JobEvent;
@@ -59,13 +54,7 @@ export class TenantEvents {
         connection.abort();
       }
       failures++;
-      if (failures > maxRetries) {
-        if (lastFailure instanceof MediagateError) throw lastFailure;
-        const reason = lastFailure instanceof Error ? lastFailure.message : String(lastFailure);
-        throw new MediagateConnectionError(`/v1/events: gave up after ${maxRetries} reconnects (${reason})`, { cause: lastFailure });
-      }
-      const backoff = Math.min(maxRetryDelayMs, baseDelayMs * 2 ** (failures - 1));
-      await sleep(backoff * (0.5 + Math.random() / 2), signal);
+      await backOffOrGiveUp('/v1/events', failures, lastFailure, { maxRetries, delayMs: baseDelayMs, signal });
     }
   }
 }
