@@ -24,8 +24,8 @@ export interface OpenAiDefaults {
 }
 
 /**
- * Until an OpenAI adapter exists, OpenAI's names run on the local providers, so the routes work
- * with no keys. `MEDIAGATE_OPENAI_{IMAGE,SPEECH,VIDEO}_MODEL` and `_VOICE` override them.
+ * OpenAI's model names run on the local providers by default, so the routes work with no keys;
+ * `MEDIAGATE_OPENAI_{IMAGE,SPEECH,VIDEO}_MODEL` (e.g. `openai/gpt-image-1`) and `_VOICE` override them.
  */
 export function openAiDefaultsFromEnv(env: NodeJS.ProcessEnv = process.env): OpenAiDefaults {
   return {

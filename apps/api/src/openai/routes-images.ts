@@ -40,6 +40,7 @@ const fieldNames: FieldNames = {
   'params.height': 'size',
   'params.n': 'n',
   'params.format': 'output_format',
+  'params.quality': 'quality',
   'image_asset_ids[0]': 'image',
 };
 
@@ -47,7 +48,7 @@ const fieldNames: FieldNames = {
 function imageJob(context: OpenAiContext, body: ImageBody): GenerationRequestInput {
   const model = resolveOpenAiModel('image', body.model, context.defaults);
   const spec = specOf(context.runtime, model);
-  refuseUnlessNeutral('quality', body.quality, model, ['auto']);
+  if (!honors(spec, 'quality')) refuseUnlessNeutral('quality', body.quality, model, ['auto']);
   refuseUnlessNeutral('background', body.background, model, ['auto']);
   refuseUnlessNeutral('output_compression', body.output_compression, model);
   refuseUnlessNeutral('style', body.style, model);
@@ -66,6 +67,7 @@ function imageJob(context: OpenAiContext, body: ImageBody): GenerationRequestInp
       ...size,
       ...(body.n !== undefined && honors(spec, 'n') ? { n: body.n } : {}),
       ...(body.output_format !== undefined ? { format: body.output_format } : {}),
+      ...(body.quality !== undefined && honors(spec, 'quality') ? { quality: body.quality } : {}),
     },
     ...(body.model !== undefined && body.model !== model ? { metadata: { openai_model: body.model } } : {}),
   };

@@ -28,6 +28,7 @@ const fieldNames: FieldNames = {
   'params.voice': 'voice',
   'params.speed': 'speed',
   'params.format': 'response_format',
+  'params.instructions': 'instructions',
 };
 
 /** The audio format to ask for: the caller's, else OpenAI's default mp3 where the model makes it. */
@@ -49,11 +50,13 @@ export function registerSpeechRoutes(app: FastifyInstance, context: OpenAiContex
     const body = parseInput(speechSchema, request.body);
     const model = resolveOpenAiModel('speech', body.model, context.defaults);
     const spec = specOf(context.runtime, model);
-    refuseUnlessNeutral('instructions', body.instructions, model, ['']);
+    if (!honors(spec, 'instructions')) refuseUnlessNeutral('instructions', body.instructions, model, ['']);
     refuseUnlessNeutral('stream_format', body.stream_format, model, ['audio']);
     if (!honors(spec, 'speed')) refuseUnlessNeutral('speed', body.speed, model, [1]);
-    // OpenAI's names mean "some voice": the configured one, or the model's only voice.
-    const openAiVoice = body.voice !== undefined && (openAiVoices as readonly string[]).includes(body.voice);
+    // A voice the target has is used as is; otherwise OpenAI's names mean "some voice": the
+    // configured one, or the model's only voice.
+    const targetHasVoice = body.voice !== undefined && (spec.capabilities.speech?.voices ?? []).includes(body.voice);
+    const openAiVoice = !targetHasVoice && body.voice !== undefined && (openAiVoices as readonly string[]).includes(body.voice);
     if (!openAiVoice && !honors(spec, 'voice')) refuseUnlessNeutral('voice', body.voice, model);
     const voice = openAiVoice ? context.defaults.voice : body.voice;
     const format = honors(spec, 'format') ? formatFor(body.response_format, spec.capabilities.speech?.formats ?? [], model) : undefined;
@@ -67,6 +70,7 @@ export function registerSpeechRoutes(app: FastifyInstance, context: OpenAiContex
           ...(voice !== undefined && honors(spec, 'voice') ? { voice } : {}),
           ...(body.speed !== undefined && honors(spec, 'speed') ? { speed: body.speed } : {}),
           ...(format !== undefined ? { format } : {}),
+          ...(body.instructions && honors(spec, 'instructions') ? { instructions: body.instructions } : {}),
         },
         ...(body.model !== undefined && body.model !== model ? { metadata: { openai_model: body.model } } : {}),
       }),
