@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Counter, Registry } from 'prom-client';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { KeyPool, type KeyChoice, type LeasedKey } from './keys.ts';
 import { FleetLimits } from './limits/fleet-limits.ts';
 import { keysFromEnv, staticKeys, type KeyDefinition } from './limits/key-definitions.ts';
@@ -222,6 +222,21 @@ describe('KeyPool across processes', () => {
     expect(text).not.toContain('secret-');
     await one.release('p', held);
     expect(await registry.metrics()).toContain('mediagate_provider_key_in_flight{provider="p",pool="default",key_id="a"} 0');
+    one.close();
+  });
+
+  it('serves the rest of the page when the key gauges cannot be read', async () => {
+    const [one] = fleet([key('a', { rpm: 10 })], { maxWaitMs: 0 });
+    const registry = new Registry();
+    const heard: unknown[] = [];
+    registerKeyMetrics(registry, one, () => ['p'], (error) => heard.push(error));
+    new Counter({ name: 'still_here_total', help: 'a metric beside the key gauges', registers: [registry] }).inc();
+    expect(await registry.metrics()).toContain('mediagate_provider_key_status{provider="p",pool="default",key_id="a",status="active"} 1');
+    vi.spyOn(one, 'describe').mockRejectedValueOnce(new Error('redis down'));
+    const text = await registry.metrics();
+    expect(text).toContain('still_here_total 1');
+    expect(text).not.toContain('mediagate_provider_key_status{');
+    expect(heard.map((error) => (error as Error).message)).toEqual(['redis down']);
     one.close();
   });
 });

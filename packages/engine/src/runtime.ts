@@ -187,7 +187,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     };
     await repo.ensureTenant(defaultTenantId, 'default');
-    registerKeyMetrics(engineMetrics(runtime).registry, keys, () => registry.list().map((adapter) => adapter.id));
+    registerKeyMetrics(engineMetrics(runtime).registry, keys, () => registry.list().map((adapter) => adapter.id), (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'key metrics not read from Redis for this scrape'),
+    );
     return runtime;
   } catch (error) {
     for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => {});

@@ -6,7 +6,11 @@ import type { KeyPool } from '../keys.ts';
 
 const statuses = ['active', 'inactive', 'rate_limited', 'error'] as const;
 
-export function registerKeyMetrics(registry: Registry, keys: KeyPool, providerIds: () => string[]): void {
+/**
+ * `onError` hears a scrape whose Redis read failed: the key gauges are left empty for it, and the
+ * rest of the page (process metrics, job counts) is still served.
+ */
+export function registerKeyMetrics(registry: Registry, keys: KeyPool, providerIds: () => string[], onError: (error: unknown) => void = () => {}): void {
   const keyLabels = ['provider', 'pool', 'key_id'];
   const status = new Gauge({ name: 'mediagate_provider_key_status', help: '1 for the status each provider key is in (active, inactive, rate_limited, error), else 0.', labelNames: [...keyLabels, 'status'], registers: [registry], collect: () => once() });
   const inFlight = new Gauge({ name: 'mediagate_provider_key_in_flight', help: 'Requests in flight on each provider key, fleet-wide.', labelNames: keyLabels, registers: [registry], collect: () => once() });
@@ -17,9 +21,14 @@ export function registerKeyMetrics(registry: Registry, keys: KeyPool, providerId
   // One Redis read per scrape, shared by the gauges: a registry asks all of them at once, so
   // each one's collect awaits the same read, and the next scrape starts a new one.
   const once = async (): Promise<void> => {
-    collecting ??= collect().finally(() => {
-      collecting = undefined;
-    });
+    collecting ??= collect()
+      .catch((error: unknown) => {
+        for (const gauge of [status, inFlight, lastMinute, successRate, latency]) gauge.reset();
+        onError(error);
+      })
+      .finally(() => {
+        collecting = undefined;
+      });
     await collecting;
   };
   const collect = async () => {
