@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { mp4Video, pngImage } from '../../packages/providers/src/simulated/media.ts';
-import type { FakeFault, RecordedRequest } from './subject.ts';
+import type { FakeFault, FakeProvider, RecordedRequest } from './subject.ts';
 
 export type Handler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
 
@@ -42,6 +42,11 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The FakeProvider a fake answers with: its server's URL and requests, faults queued for the next jobs. */
+export function asFakeProvider(server: FakeServer, faults: FaultQueue): FakeProvider {
+  return { url: server.url, requests: server.requests, fail: (fault, times) => faults.fail(fault, times), close: () => server.close() };
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FakeFault, FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, OutputFiles, hang, jpegImage, jsonBody, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, OutputFiles, asFakeProvider, hang, jpegImage, jsonBody, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
 
 export const bflGoodKey = 'bfl-good-0f5b6c1e-2d3a-4e8f-9a7b-fakefakefake';
 export const bflBadKey = 'bfl-revoked-7a1c2b3d-4e5f-6a7b-8c9d-fakefakefake';
@@ -130,10 +130,5 @@ export async function startBflFake(options: BflFakeOptions = {}): Promise<FakePr
   }
 
   const server = await startFakeServer(handle);
-  return {
-    url: server.url,
-    requests: server.requests,
-    fail: (fault, times) => faults.fail(fault, times),
-    close: () => server.close(),
-  };
+  return asFakeProvider(server, faults);
 }

@@ -2,7 +2,7 @@
 // output formats and body validation, `{detail:{status,message}}` errors, 429s and faults.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FaultQueue, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, asFakeProvider, startFakeServer } from '../fake-http.ts';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
 import { mp3Audio, pcm24k } from '../openai/media.ts';
 
@@ -89,9 +89,7 @@ export async function startElevenLabsFake(options: { keys: string[] }): Promise<
     }),
   );
   return {
-    url: server.url,
-    requests: server.requests,
-    fail: (fault, times) => faults.fail(fault, times),
+    ...asFakeProvider(server, faults),
     async close() {
       for (const response of hung) response.destroy();
       await server.close();

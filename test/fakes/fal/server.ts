@@ -7,7 +7,7 @@
 // video), a first status poll left unanswered, an already-expired first output URL.
 import type { ServerResponse } from 'node:http';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, OutputFiles, hang, jpegImage, jsonBody, mp4Video, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, OutputFiles, asFakeProvider, hang, jpegImage, jsonBody, mp4Video, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
 import { falImageSizes } from '../../../packages/providers/src/fal/fal-models.ts';
 
 export const falGoodKey = 'fal-key-id:fal-key-secret';
@@ -157,5 +157,5 @@ export async function startFalFake(options: { requestMs?: number } = {}): Promis
 
   const started = await startFakeServer(handle);
   address.url = started.url;
-  return { url: started.url, requests: started.requests, fail: (fault, times) => faults.fail(fault, times), close: () => started.close() };
+  return asFakeProvider(started, faults);
 }

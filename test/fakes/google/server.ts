@@ -4,7 +4,7 @@
 // Google's {error:{code,message,status,details}} bodies, RetryInfo on 429 and safety blocks.
 import type { ServerResponse } from 'node:http';
 import type { FakeFault, FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, hang, jsonBody, mp4Video, pngImage, sendJson, startFakeServer, type FakeServer } from '../fake-http.ts';
+import { FaultQueue, asFakeProvider, hang, jsonBody, mp4Video, pngImage, sendJson, startFakeServer, type FakeServer } from '../fake-http.ts';
 
 export const googleGoodKey = 'AIzaSyFAKE-good-google-key-000000000';
 export const googleBadKey = 'AIzaSyFAKE-revoked-google-key-00000';
@@ -257,10 +257,5 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
   }
 
   const server: FakeServer = await startFakeServer(handle);
-  return {
-    url: server.url,
-    requests: server.requests,
-    fail: (fault, times) => faults.fail(fault, times),
-    close: () => server.close(),
-  };
+  return asFakeProvider(server, faults);
 }

@@ -6,7 +6,7 @@
 // left unanswered, an already-expired first output URL.
 import type { ServerResponse } from 'node:http';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, OutputFiles, hang, jpegImage, jsonBody, mp4Video, sendJson, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, OutputFiles, asFakeProvider, hang, jpegImage, jsonBody, mp4Video, sendJson, startFakeServer } from '../fake-http.ts';
 import { lumaAspectRatios } from '../../../packages/providers/src/luma/luma-models.ts';
 
 export const lumaGoodKey = 'luma-good-key';
@@ -125,5 +125,5 @@ export async function startLumaFake(options: { generationMs?: number } = {}): Pr
 
   const started = await startFakeServer(handle);
   address.url = started.url;
-  return { url: started.url, requests: started.requests, fail: (fault, times) => faults.fail(fault, times), close: () => started.close() };
+  return asFakeProvider(started, faults);
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
-import { FaultQueue, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, asFakeProvider, startFakeServer } from '../fake-http.ts';
 import type { FakeFault, FakeProvider, RecordedRequest } from '../subject.ts';
 import { image, mp3Audio, mp4Video, wavAudio } from './media.ts';
 
@@ -326,10 +326,9 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
     }),
   );
   return {
+    ...asFakeProvider(server, faults),
     url: `${server.url}/v1`,
-    requests: server.requests,
     form: parseForm,
-    fail: (fault, times) => faults.fail(fault, times),
     async close() {
       for (const response of hung) response.destroy();
       await server.close();

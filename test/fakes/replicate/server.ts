@@ -7,7 +7,7 @@
 // already-expired first output URL.
 import type { ServerResponse } from 'node:http';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, OutputFiles, hang, jpegImage, jsonBody, mp4Video, pngImage, sendJson, startFakeServer, webpImage } from '../fake-http.ts';
+import { FaultQueue, OutputFiles, asFakeProvider, hang, jpegImage, jsonBody, mp4Video, pngImage, sendJson, startFakeServer, webpImage } from '../fake-http.ts';
 
 export const replicateGoodToken = 'r8_good_token';
 export const replicateBadToken = 'r8_revoked_token';
@@ -169,5 +169,5 @@ export async function startReplicateFake(options: { predictionMs?: number } = {}
 
   const started = await startFakeServer(handle);
   address.url = started.url;
-  return { url: started.url, requests: started.requests, fail: (fault, times) => faults.fail(fault, times), close: () => started.close() };
+  return asFakeProvider(started, faults);
 }

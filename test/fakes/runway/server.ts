@@ -6,7 +6,7 @@
 // status poll left unanswered, an already-expired first output URL.
 import type { ServerResponse } from 'node:http';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, OutputFiles, hang, jsonBody, mp4Video, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, OutputFiles, asFakeProvider, hang, jsonBody, mp4Video, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
 import { runwayModels, runwaySizes } from '../../../packages/providers/src/runway/runway-models.ts';
 
 export const runwayGoodKey = 'key_good_runway';
@@ -156,10 +156,5 @@ export async function startRunwayFake(options: RunwayFakeOptions = {}): Promise<
 
   const started = await startFakeServer(handle);
   address.url = started.url;
-  return {
-    url: started.url,
-    requests: started.requests,
-    fail: (fault, times) => faults.fail(fault, times),
-    close: () => started.close(),
-  };
+  return asFakeProvider(started, faults);
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
 import type { FakeProvider, RecordedRequest } from '../subject.ts';
-import { FaultQueue, hang, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
+import { FaultQueue, asFakeProvider, hang, pngImage, sendJson, startFakeServer } from '../fake-http.ts';
 
 export const stabilityGoodKey = 'sk-fakeGoodStabilityKey0000000000000000000000';
 export const stabilityBadKey = 'sk-fakeRevokedStabilityKey00000000000000000000';
@@ -107,10 +107,5 @@ export async function startStabilityFake(): Promise<FakeProvider> {
   }
 
   const server = await startFakeServer(handle);
-  return {
-    url: server.url,
-    requests: server.requests,
-    fail: (fault, times) => faults.fail(fault, times),
-    close: () => server.close(),
-  };
+  return asFakeProvider(server, faults);
 }
