@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
 let harness: Harness;
@@ -26,14 +27,6 @@ function startWorker(extraEnv: Record<string, string> = {}): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 beforeAll(async () => {
@@ -64,7 +57,7 @@ describe('a worker killed mid-job', () => {
     const prompt = `crash test ${Date.now()}`;
     const first = startWorker();
     const job = await harness.submit({ kind: 'image', prompt, model: 'simulated/image-async', params: { simulate: { latency_ms: 4000 } } });
-    await until(async () => (await harness.events(job.id)).some((event) => event.type === 'submitted'), 30_000, 'the submit');
+    await until(async () => (await harness.events(job.id)).some((event) => event.type === 'submitted'), 30_000, 'the submit', 25);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     expect((await harness.runtime.repo.getJob(job.id))?.status).toBe('running');
@@ -84,7 +77,7 @@ describe('a worker killed mid-job', () => {
     const prompt = `ambiguous ${Date.now()}`;
     const first = startWorker();
     const job = await harness.submit({ kind: 'image', prompt, model: 'simulated/image-async', params: { simulate: { fault: 'timeout' } } });
-    await until(async () => harness.simulated.stats().byPrompt[prompt] === 1, 30_000, 'the submit');
+    await until(async () => harness.simulated.stats().byPrompt[prompt] === 1, 30_000, 'the submit', 25);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
 /** The provider's (and our config's) "minute": short, so a run spans several windows. */
@@ -89,14 +90,6 @@ async function startWorker(h: Harness): Promise<ChildProcess> {
     });
   });
   return child;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function submitMany(h: Harness, count: number, tag: string): Promise<string[]> {
