@@ -123,6 +123,8 @@ export class KeyPool {
    * `default` (every key of the provider when it has no `default` pool).
    */
   poolFor(provider: string, requested: string | undefined): string {
+    // Most jobs name no pool: no need to list the provider's.
+    if (requested === undefined) return defaultPool;
     const pools = this.pools(provider);
     if (requested !== undefined && pools.includes(requested)) return requested;
     return defaultPool;

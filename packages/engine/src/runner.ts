@@ -214,8 +214,12 @@ export class JobRunner {
         runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel }),
       );
       const healthy = attemptHealth(result);
-      if (healthy !== undefined) await this.#runtime.keys.recordOutcome(provider, key?.id, { ok: healthy, latencyMs: performance.now() - sentAt });
-      await recordAttempt(this.#runtime, resolved.target, routingFeedback(result), performance.now() - sentAt);
+      const latencyMs = performance.now() - sentAt;
+      // Both go out in the same Redis batch (capped-lists.ts).
+      await Promise.all([
+        healthy === undefined ? undefined : this.#runtime.keys.recordOutcome(provider, key?.id, { ok: healthy, latencyMs }),
+        recordAttempt(this.#runtime, resolved.target, routingFeedback(result), latencyMs),
+      ]);
       switch (result.type) {
         case 'succeeded':
         case 'canceled':

@@ -20,6 +20,7 @@ export function budgetFor(runtime: Runtime, tenantId: string): BudgetConfig | un
 
 /** The tenant's limited periods at `now`: `day:YYYY-MM-DD` and `month:YYYY-MM`, UTC. */
 export function budgetPeriods(budget: BudgetConfig | undefined, now: Date): BudgetPeriod[] {
+  if (budget === undefined) return [];
   const day = now.toISOString().slice(0, 10);
   const periods: BudgetPeriod[] = [];
   if (budget?.daily_usd !== undefined) periods.push({ name: 'daily', period: `day:${day}`, limitUsd: budget.daily_usd });

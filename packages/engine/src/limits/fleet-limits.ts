@@ -2,6 +2,7 @@
 // scripts below, so that any number of workers together never exceed a key's rpm, concurrency or
 // daily cap. Time is Redis's own clock (TIME), so workers with skewed clocks still agree.
 import type { Redis } from 'ioredis';
+import { cappedLists } from '../capped-lists.ts';
 import type { KeyLimits } from '../config/schema.ts';
 
 /**
@@ -268,13 +269,8 @@ export class FleetLimits {
 
   /** Records how one attempt on a key went, for rolling health (the last 200 per key). */
   async record(provider: string, id: string, outcome: { ok: boolean; latencyMs: number }): Promise<void> {
-    const list = `${this.#base(provider, id)}:health`;
-    await this.#redis
-      .multi()
-      .lpush(list, `${outcome.ok ? 1 : 0}:${Math.round(outcome.latencyMs)}`)
-      .ltrim(list, 0, 199)
-      .pexpire(list, 7 * 86_400_000)
-      .exec();
+    // Batched with the other attempts' writes of this moment (capped-lists.ts).
+    await cappedLists(this.#redis).push(`${this.#base(provider, id)}:health`, `${outcome.ok ? 1 : 0}:${Math.round(outcome.latencyMs)}`, 200, 7 * 86_400_000);
   }
 
   async outcomes(keys: readonly { provider: string; id: string }[]): Promise<{ ok: boolean; latencyMs: number }[][]> {

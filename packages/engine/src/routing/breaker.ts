@@ -86,7 +86,9 @@ export class CircuitBreakers {
   }
 
   async success(provider: string): Promise<void> {
-    this.#cache.delete(provider);
+    // Closed now, as far as this process knows (it just cleared the counters): the next allow()
+    // needs no read, the way it needs none for a second after a read.
+    this.#cache.set(provider, { failures: 0, openUntil: 0, readAt: this.#options.now() });
     await this.#redis.del(this.#key(provider), `${this.#key(provider)}:probe`);
   }
 

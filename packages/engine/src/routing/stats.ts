@@ -1,8 +1,10 @@
 // What the fleet observed of each provider/model lately, for the `fastest` and `adaptive`
 // strategies: the outcomes and latencies of its last attempts, in one capped Redis list per
-// target, shared by every process. One pipelined write per attempt, one read per routed request.
+// target, shared by every process. Writes of concurrent attempts go out together (capped-lists.ts);
+// one read per routed request.
 import type { Redis } from 'ioredis';
 import { formatTarget, type Target } from '@mediagate/core';
+import { cappedLists } from '../capped-lists.ts';
 import type { Observed } from './strategies.ts';
 
 /** Attempts remembered per target. */
@@ -45,13 +47,7 @@ export class RoutingStats {
   }
 
   async record(target: Target, succeeded: boolean, latencyMs: number): Promise<void> {
-    const key = this.#key(target);
-    await this.#redis
-      .multi()
-      .lpush(key, `${succeeded ? 1 : 0}:${Math.max(0, Math.round(latencyMs))}`)
-      .ltrim(key, 0, statsWindow - 1)
-      .pexpire(key, ttlMs)
-      .exec();
+    await cappedLists(this.#redis).push(this.#key(target), `${succeeded ? 1 : 0}:${Math.max(0, Math.round(latencyMs))}`, statsWindow, ttlMs);
   }
 
   async observe(targets: readonly Target[]): Promise<Map<string, Observed>> {
