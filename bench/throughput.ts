@@ -26,6 +26,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '7979' },
     keep: { type: 'boolean', default: false },
     senders: { type: 'string', default: '64' },
+    /** Worker slots for the simulated provider (MEDIAGATE_CONCURRENCY_SIMULATED); default max(--in-flight, 100). */
+    concurrency: { type: 'string' },
   },
 });
 const jobs = Number(values.jobs);
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
       MEDIAGATE_HOME: home,
       MEDIAGATE_QUEUE_PREFIX: prefix,
       MEDIAGATE_SIMULATED_URL: simulated.url,
-      MEDIAGATE_CONCURRENCY_SIMULATED: String(Math.max(inFlight, 100)),
+      MEDIAGATE_CONCURRENCY_SIMULATED: values.concurrency ?? String(Math.max(inFlight, 100)),
       LOG_LEVEL: 'warn',
       ...(database ? { DATABASE_URL: database.url } : {}),
     },
@@ -74,6 +76,12 @@ async function main(): Promise<void> {
     });
     server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+  // `mediagate start` writes a tenant key for the local CLI; every /v1 route asks for one.
+  const key = await readFile(path.join(home, 'api-key'), 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
   // undici's pool rather than fetch: the load generator shares the machine, so keep it cheap.
   const client = new Pool(`http://127.0.0.1:${port}`, { connections: Number(values.senders), keepAliveTimeout: 30_000 });
   const publisher = createRedis(redisUrl);
@@ -114,9 +122,11 @@ async function main(): Promise<void> {
   const senders = Array.from({ length: Number(values.senders) }, async () => {
     while (sent < jobs) {
       while (submittedAt.size >= inFlight) await new Promise<void>((resolve) => waiters.push(resolve));
+      // Another sender may have taken the last job while this one waited for a slot.
+      if (sent >= jobs) break;
       const index = sent++;
       const at = performance.now();
-      const response = await client.request({ path: '/v1/jobs', method: 'POST', headers: { 'content-type': 'application/json' }, body: body(index) });
+      const response = await client.request({ path: '/v1/jobs', method: 'POST', headers, body: body(index) });
       const job = (await response.body.json()) as { id: string };
       if (response.statusCode !== 201) throw new Error(`POST /v1/jobs answered ${response.statusCode}: ${JSON.stringify(job)}`);
       submittedAt.set(job.id, at);
