@@ -11,6 +11,7 @@ import { DrizzleRepository } from './drizzle-repository.ts';
 import { batchStatements } from './batch-statements.ts';
 import { jobStatements } from './job-statements.ts';
 import { DrizzlePGlite } from './pglite-client.ts';
+import { startPgliteThread } from './pglite-thread.ts';
 import { prepareScript } from './prepared.ts';
 import type { Repository } from './repository.ts';
 import * as schema from './schema.ts';
@@ -32,6 +33,11 @@ export interface OpenDatabaseOptions {
    * tests use one per run to stay isolated on a shared server.
    */
   schema?: string;
+  /**
+   * PGlite only: run it on a worker thread behind a Unix socket and talk to it through
+   * node-postgres (pglite-thread.ts), so its work runs beside the main thread's.
+   */
+  thread?: boolean;
 }
 
 export interface MigrationResult {
@@ -74,7 +80,13 @@ function connectionConfig(url: string, schemaName: string | undefined): pg.Clien
   };
 }
 
-async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Opened> {
+/** How openPostgres treats a server that is embedded PGlite on a thread (one session for every connection). */
+interface EmbeddedServer {
+  /** Closes the thread after the pool. */
+  afterClose: () => Promise<void>;
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions, embedded?: EmbeddedServer): Promise<Opened> {
   const schemaName = options.schema;
   // Migrations use a connection of their own: pool connections prepare statements against
   // tables that must exist by then.
@@ -82,8 +94,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   const pool = new pg.Pool({
     ...connectionConfig(url, schemaName),
     max: options.poolSize ?? 10,
+    // PGlite keeps one session across connections: keep the one connection open, without it
+    // keeping the process alive (as in-process PGlite does not).
+    ...(embedded ? { idleTimeoutMillis: 0, allowExitOnIdle: true } : {}),
     // Awaited before the pool hands a new connection out; a failure reaches that caller.
     onConnect: async (client) => {
+      // A reconnect to PGlite finds the earlier connection's session, prepared statements and all.
+      if (embedded) await client.query('DISCARD ALL');
       await client.query(prepareStatements);
     },
   });
@@ -94,7 +111,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // A quarter of the pool per kind of batch: the three hot transitions then overlap on the
   // server without starving other queries.
   const parallel = Math.max(1, Math.floor((options.poolSize ?? 10) / 4));
-  return { repository: new DrizzleRepository(db, () => pool.end(), { parallel }), migration };
+  const close = async () => {
+    await pool.end();
+    await embedded?.afterClose();
+  };
+  return { repository: new DrizzleRepository(db, close, { parallel }), migration };
 }
 
 /**
@@ -147,7 +168,22 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Opened> {
   }
 }
 
+async function openPgliteThread(options: OpenDatabaseOptions): Promise<Opened> {
+  const dataDir = options.dataDir ?? defaultDataDir;
+  if (!dataDir.includes('://')) await mkdir(dataDir, { recursive: true });
+  const thread = await startPgliteThread(dataDir);
+  try {
+    // One connection: PGlite is a single session, and the socket serves one client at a time.
+    const opened = await openPostgres(thread.url, { ...options, poolSize: 1 }, { afterClose: () => thread.close() });
+    return { ...opened, migration: { ...opened.migration, backend: 'pglite' } };
+  } catch (error) {
+    await thread.close();
+    throw error;
+  }
+}
+
 function open(options: OpenDatabaseOptions): Promise<Opened> {
+  if ((options.url === undefined || options.url === '') && options.thread === true) return openPgliteThread(options);
   return options.url === undefined || options.url === '' ? openPglite(options) : openPostgres(options.url, options);
 }
 

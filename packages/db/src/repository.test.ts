@@ -20,6 +20,14 @@ const backends: Backend[] = [
       return { repository, cleanup: () => repository.close() };
     },
   },
+  {
+    // The same database on a worker thread, reached through node-postgres (pglite-thread.ts).
+    name: 'pglite on a thread',
+    async open() {
+      const repository = await openDatabase({ dataDir: 'memory://', thread: true });
+      return { repository, cleanup: () => repository.close() };
+    },
+  },
   ...(skipPostgres ? [] : [{ name: 'postgres', open: () => openPostgresForTest() }]),
 ];
 

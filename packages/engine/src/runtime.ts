@@ -138,7 +138,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const cleanup: (() => Promise<void> | void)[] = [];
   try {
     const repo = await openDatabase(
-      settings.databaseUrl !== undefined ? { url: settings.databaseUrl } : { dataDir: path.join(settings.home, 'db') },
+      settings.databaseUrl !== undefined ? { url: settings.databaseUrl } : { dataDir: path.join(settings.home, 'db'), thread: settings.pgliteThread === true },
     );
     cleanup.push(() => repo.close());
     if (settings.queuePrefix === '') settings = { ...settings, queuePrefix: `mediagate-${await repo.instanceId()}` };

@@ -10,6 +10,8 @@ export interface Settings {
   databaseUrl: string | undefined;
   /** Local state: PGlite data, assets, locks. */
   home: string;
+  /** MEDIAGATE_PGLITE_THREAD=1: embedded PGlite on a worker thread of its own (packages/db pglite-thread.ts). */
+  pgliteThread?: boolean;
   port: number;
   host: string;
   /** Base URL of a simulated provider server; undefined starts one in-process when needed. */
@@ -94,6 +96,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     databaseUrl: env.DATABASE_URL || undefined,
     home: path.resolve(env.MEDIAGATE_HOME || '.mediagate'),
+    pgliteThread: env.MEDIAGATE_PGLITE_THREAD !== '0',
     port: intFromEnv(env, 'PORT', 7878),
     host: env.HOST || '127.0.0.1',
     simulatedUrl: env.MEDIAGATE_SIMULATED_URL || undefined,
