@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './support/harness.ts';
+import { killChildren } from './support/children.ts';
 import { until } from './support/until.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
@@ -32,23 +33,11 @@ function startWorker(extraEnv: Record<string, string> = {}): ChildProcess {
 beforeAll(async () => {
   harness = await createHarness({ workers: false });
 });
-async function killAll(): Promise<void> {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
-}
 
 // Each test owns its workers: a survivor of the previous test would take the next job.
-afterEach(killAll);
+afterEach(() => killChildren(children));
 afterAll(async () => {
-  await killAll();
+  await killChildren(children);
   await harness?.close();
 });
 

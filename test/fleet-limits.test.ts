@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './support/harness.ts';
+import { killChildren } from './support/children.ts';
 import { until } from './support/until.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
@@ -20,16 +21,7 @@ const children: ChildProcess[] = [];
 let harness: Harness | undefined;
 
 afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren(children);
   await harness?.close();
   harness = undefined;
 });
