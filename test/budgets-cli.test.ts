@@ -29,7 +29,7 @@ describe('mediagate generate with a budget', () => {
     expect(result.code, result.stderr).toBe(2);
     const day = new Date().toISOString().slice(0, 10);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      `mediagate: budget exceeded: the daily budget of $0.0050 for tenant ten_default (UTC day ${day}) has $0.0050 remaining, and this request is estimated at $0.01`,
+      `mediagate: budget exceeded: the daily budget of $0.005 for tenant ten_default (UTC day ${day}) has $0.005 remaining, and this request is estimated at $0.01`,
     ]);
     expect(result.stdout).toBe('');
 
