@@ -3,17 +3,8 @@
 // every route. Reproducible from one seed, so a failing case can be replayed exactly.
 import type { InjectOptions } from 'fastify';
 
-/** mulberry32: small, fast and good enough to explore inputs reproducibly. */
-export function prng(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fuzz cases' generator: the shared seeded one, so a failing seed replays exactly. */
+export { seededRandom as prng } from '@mediagate/core';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

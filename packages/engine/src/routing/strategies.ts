@@ -93,14 +93,5 @@ export function orderCandidates(strategy: RouteStrategy, candidates: readonly Ca
   }
 }
 
-/** A small seeded generator (mulberry32) for reproducible weighted picks. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Reproducible weighted picks (tests): the shared seeded generator. */
+export { seededRandom } from '@mediagate/core';

@@ -1,5 +1,6 @@
 // Seeded randomness for the card renderer: the same request must give the same bytes, so every
 // "random" choice (gradient angle, shapes, motif) comes from a PRNG seeded by the seed or prompt.
+import { seededRandom } from '@mediagate/core';
 
 /** FNV-1a over UTF-16 code units: cheap, stable across platforms, good enough to seed a PRNG. */
 export function hashString(text: string): number {
@@ -19,16 +20,9 @@ export interface Random {
   pick<T>(items: readonly T[]): T;
 }
 
-/** mulberry32: tiny and fast; quality only has to be good enough for visual variety. */
+/** Choices for one card, from the shared seeded generator. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     range: (min, max) => min + (max - min) * next(),
