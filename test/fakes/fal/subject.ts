@@ -12,6 +12,7 @@ export const subject: ConformanceSubject = {
   cases: [
     { name: 'flux image', request: { kind: 'image', model: 'fal/flux/schnell', prompt: 'a brass compass', params: { aspect_ratio: '4:3' } }, async: true, mime: 'image/jpeg' },
     { name: 'kling video', request: { kind: 'video', model: 'fal/kling-video/v2.1/master', prompt: 'a kite in wind', params: { aspect_ratio: '9:16' } }, async: true, mime: 'video/mp4' },
+    { name: 'wan video', request: { kind: 'video', model: 'fal/wan/v2.2-a14b', prompt: 'a kite over dunes', params: { width: 480, height: 480, duration: 1 } }, async: true, mime: 'video/mp4' },
   ],
   // fal stops only requests still waiting in the queue, not work already started.
   cancel: false,

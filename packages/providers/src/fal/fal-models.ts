@@ -1,8 +1,9 @@
 // fal models Mediagate speaks, each with the queue endpoint it calls and the exact input it sends.
-// Only models whose input schema was checked against fal's own model pages (fal.ai/models/<id>/llms.txt,
-// read 2026-11-21) are here; WAN and Mochi are not yet (their duration/seed fields could not be confirmed).
+// Each input schema was checked against fal's own model pages (fal.ai/models/<id>/llms.txt) and the
+// endpoint types @fal-ai/client 1.10.1 ships (src/types/endpoints.d.ts), read 2026-11-21.
 import { InputError } from '@mediagate/core';
 import type { JsonValue, ModelSpec, PriceEntry, ProviderRequest } from '../contract.ts';
+import { parseAspectRatio } from '../validate.ts';
 
 export interface FalModel {
   spec: ModelSpec;
@@ -10,6 +11,8 @@ export interface FalModel {
   endpoint(request: ProviderRequest): string;
   /** The model input; `imageUrl` is the reference image as a data URI, when there is one. */
   input(request: ProviderRequest, imageUrl: string | undefined): Record<string, JsonValue>;
+  /** Checks beyond the declared capabilities (throws InputError), run before submit. */
+  validate?(request: ProviderRequest): void;
   kind: 'image' | 'video';
 }
 
@@ -43,6 +46,7 @@ function flux(id: 'schnell' | 'dev', usdPerMegapixel: number): FalModel {
   return {
     kind: 'image',
     endpoint: () => endpoint,
+    validate: (request) => void fluxSize(request),
     input(request) {
       const input: Record<string, JsonValue> = { prompt: request.prompt, image_size: fluxSize(request).value, num_images: request.params.n ?? 1 };
       if (request.params.seed !== undefined) input.seed = request.params.seed;
@@ -86,6 +90,14 @@ const klingPrice: PriceEntry = { basis: 'per_second', usd: 0.28, applies: '$1.40
 const kling: FalModel = {
   kind: 'video',
   endpoint: (request) => `${klingEndpoint}/${request.mode === 'image-to-video' ? 'image-to-video' : 'text-to-video'}`,
+  validate(request) {
+    // Kling's image-to-video input has no aspect_ratio: the video keeps the image's.
+    if (request.mode === 'image-to-video' && request.params.aspect_ratio !== undefined) {
+      throw new InputError('params.aspect_ratio: fal/kling-video/v2.1/master takes the aspect ratio of the reference image; leave aspect_ratio out', {
+        field: 'params.aspect_ratio',
+      });
+    }
+  },
   input(request, imageUrl) {
     const input: Record<string, JsonValue> = { prompt: request.prompt, duration: String(request.params.duration ?? 5) };
     if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
@@ -166,7 +178,138 @@ const ltx: FalModel = {
   },
 };
 
-export const falModels: readonly FalModel[] = [flux('schnell', 0.003), flux('dev', 0.025), kling, pika, ltx];
+// WAN 2.2 A14B: one model, text or image to video. fal counts "video seconds" as frames ÷ 16 and
+// takes num_frames 17–161, so whole seconds 1–10 at 16 fps are exactly num_frames 16·s + 1.
+const wanEndpoint = 'fal-ai/wan/v2.2-a14b';
+const wanFps = 16;
+const wanAspectRatios = ['16:9', '9:16', '1:1'];
+/** fal's resolution names, by the short side they stand for. */
+const wanResolutions: Record<number, '480p' | '580p' | '720p'> = { 480: '480p', 580: '580p', 720: '720p' };
+const wanRates: Record<'480p' | '580p' | '720p', number> = { '720p': 0.08, '580p': 0.06, '480p': 0.04 };
+const wanDurations = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+/** WAN's resolution and aspect ratio for a request: 720p unless width×height names 480p or 580p. */
+export function wanShape(request: ProviderRequest): { resolution: '480p' | '580p' | '720p'; aspectRatio: string | undefined } {
+  const { width, height, aspect_ratio } = request.params;
+  if (width === undefined && height === undefined) return { resolution: '720p', aspectRatio: aspect_ratio };
+  if (width === undefined || height === undefined) {
+    throw new InputError('params.width: fal/wan/v2.2-a14b takes width and height together (the short side picks 480p, 580p or 720p), or an aspect_ratio', {
+      field: width === undefined ? 'params.width' : 'params.height',
+    });
+  }
+  const short = Math.min(width, height);
+  const resolution = wanResolutions[short];
+  if (resolution === undefined) {
+    throw new InputError(`params.height: fal/wan/v2.2-a14b renders 480p, 580p or 720p: the short side must be 480, 580 or 720; got ${short}`, {
+      field: width === short ? 'params.width' : 'params.height',
+      allowed: [480, 580, 720],
+    });
+  }
+  // Within 2%, so 854×480 and 848×480 both read as 16:9.
+  const aspectRatio = wanAspectRatios.find((ratio) => {
+    const { w, h } = parseAspectRatio(ratio);
+    return Math.abs(width / height / (w / h) - 1) <= 0.02;
+  });
+  if (aspectRatio === undefined) {
+    throw new InputError(`params.width: ${width}×${height} is not one of fal/wan/v2.2-a14b's aspect ratios (${wanAspectRatios.join(', ')})`, {
+      field: 'params.width',
+      allowed: wanAspectRatios,
+    });
+  }
+  return { resolution, aspectRatio };
+}
+
+function wanFrames(request: ProviderRequest): number {
+  return wanFps * (request.params.duration ?? 5) + 1;
+}
+
+const wanSource = page(`${wanEndpoint}/image-to-video`);
+const wanPrices: PriceEntry[] = (['720p', '580p', '480p'] as const).map((resolution) => ({
+  basis: 'per_second',
+  usd: wanRates[resolution],
+  applies: `${resolution}, per video second counted as frames ÷ 16; text to video at the image-to-video rate (estimate)`,
+  source: wanSource,
+  date,
+}));
+
+const wan: FalModel = {
+  kind: 'video',
+  endpoint: (request) => `${wanEndpoint}/${request.mode === 'image-to-video' ? 'image-to-video' : 'text-to-video'}`,
+  validate: (request) => void wanShape(request),
+  input(request, imageUrl) {
+    const { resolution, aspectRatio } = wanShape(request);
+    const input: Record<string, JsonValue> = { prompt: request.prompt, num_frames: wanFrames(request), frames_per_second: wanFps, resolution };
+    // Image to video crops the image to a given aspect ratio; "auto" keeps the image's.
+    if (request.mode === 'image-to-video') {
+      input.image_url = imageUrl ?? '';
+      input.aspect_ratio = aspectRatio ?? 'auto';
+    } else {
+      input.aspect_ratio = aspectRatio ?? '16:9';
+    }
+    if (request.params.seed !== undefined) input.seed = request.params.seed;
+    if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
+    return input;
+  },
+  spec: {
+    id: 'wan/v2.2-a14b',
+    description: 'Wan 2.2 A14B on fal: text or image to 1–10 s video at 480p, 580p or 720p',
+    capabilities: {
+      kind: 'video',
+      modes: ['text-to-video', 'image-to-video'],
+      params: ['aspect_ratio', 'width', 'height', 'duration', 'seed', 'negative_prompt', 'format'],
+      video: { aspectRatios: wanAspectRatios, explicitSize: true, width: { min: 480, max: 1280 }, height: { min: 480, max: 1280 }, duration: { min: 1, max: 10 }, durations: wanDurations, maxReferenceImages: 1 },
+      maxN: 1,
+      defaultFormat: 'mp4',
+      async: true,
+      cancel: false,
+    },
+    pricing: wanPrices,
+    estimate(request) {
+      const { resolution } = wanShape(request);
+      const frames = wanFrames(request);
+      const usd = wanRates[resolution];
+      return { usd: round((frames / wanFps) * usd), basis: `${frames} frames ÷ ${wanFps} × $${usd} (${resolution})` };
+    },
+  },
+};
+
+// Mochi 1 preview takes a prompt, a negative prompt and a seed; length and size are its own.
+const mochiEndpoint = 'fal-ai/mochi-v1';
+const mochiPrice: PriceEntry = {
+  basis: 'per_request',
+  usd: 0.4,
+  applies: 'per video (estimate: the price on fal’s model page was not confirmed; listings put it at $0.25–$0.41)',
+  source: page(mochiEndpoint),
+  date,
+};
+const mochi: FalModel = {
+  kind: 'video',
+  endpoint: () => mochiEndpoint,
+  input(request) {
+    const input: Record<string, JsonValue> = { prompt: request.prompt };
+    if (request.params.seed !== undefined) input.seed = request.params.seed;
+    if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
+    return input;
+  },
+  spec: {
+    id: 'mochi-v1',
+    description: 'Mochi 1 preview on fal: text to about 5 s of 480p video',
+    capabilities: {
+      kind: 'video',
+      modes: ['text-to-video'],
+      params: ['aspect_ratio', 'seed', 'negative_prompt', 'format'],
+      video: { aspectRatios: ['16:9'], explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, duration: { min: 5, max: 5 }, maxReferenceImages: 0 },
+      maxN: 1,
+      defaultFormat: 'mp4',
+      async: true,
+      cancel: false,
+    },
+    pricing: [mochiPrice],
+    estimate: () => ({ usd: mochiPrice.usd, basis: `1 video × $${mochiPrice.usd}` }),
+  },
+};
+
+export const falModels: readonly FalModel[] = [flux('schnell', 0.003), flux('dev', 0.025), kling, pika, ltx, wan, mochi];
 
 export function findFalModel(id: string): FalModel | undefined {
   return falModels.find((model) => model.spec.id === id);

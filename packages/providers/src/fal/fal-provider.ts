@@ -136,13 +136,7 @@ export function createFalProvider(options: FalProviderOptions = {}): ProviderAda
     pollIntervalMs: options.pollIntervalMs ?? 1000,
 
     validate(request: ProviderRequest): void {
-      const chosen = model(request.model);
-      if (chosen.spec.id.startsWith('flux/')) chosen.input(request, undefined);
-      if (request.mode === 'image-to-video' && request.params.aspect_ratio !== undefined) {
-        throw new InputError(`params.aspect_ratio: fal/${chosen.spec.id} takes the aspect ratio of the reference image; leave aspect_ratio out`, {
-          field: 'params.aspect_ratio',
-        });
-      }
+      model(request.model).validate?.(request);
     },
 
     async submit(request: ProviderRequest, ctx: CallContext): Promise<SubmitResult> {
