@@ -88,11 +88,17 @@ describe('fal WAN 2.2 A14B and Mochi 1', () => {
     expect(media.video).toMatchObject({ width: 854, height: 480 });
   });
 
-  it('leaves WAN image to video at aspect_ratio auto, so the video keeps the image’s shape', async () => {
+  it('leaves WAN image to video at aspect_ratio auto, so the video keeps the image’s shape, or crops to a given one', async () => {
     const fal = adapter();
+    const image = await referenceImage(32, 64);
     const before = fake.requests.length;
-    await fal.submit(clip('wan/v2.2-a14b', {}, [await referenceImage(32, 64)]), callContext(key));
+    await fal.submit(clip('wan/v2.2-a14b', {}, [image]), callContext(key));
     expect(body(since(before)[0])).toMatchObject({ num_frames: 81, resolution: '720p', aspect_ratio: 'auto' });
+    const cropped = clip('wan/v2.2-a14b', { aspect_ratio: '1:1' }, [image]);
+    validateRequest(fal, cropped);
+    const at = fake.requests.length;
+    await fal.submit(cropped, callContext(key));
+    expect(body(since(at)[0])).toMatchObject({ resolution: '720p', aspect_ratio: '1:1' });
   });
 
   it('sends Mochi only its prompt, seed and negative prompt, and reads back its 480p video', async () => {
