@@ -52,6 +52,8 @@ program
   .option('--fps <n>', 'video frame rate')
   .option('--motion <motion>', 'video motion: zoom-in, zoom-out, pan-left, pan-right, pan-up, pan-down, rotate, none')
   .option('--image <file>', 'reference image (image-to-image, image-to-video)')
+  .option('--mask <file>', 'PNG mask for --image: fully transparent where the image may change (same size)')
+  .option('--remix-of <job-id>', 'remix the video of an earlier succeeded job with this prompt, on the model that made it')
   .option('--voice <voice>', 'speech voice')
   .option('--speed <x>', 'speech speed multiplier')
   .option('--narration <text>', 'text narrated over a video')

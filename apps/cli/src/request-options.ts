@@ -16,6 +16,8 @@ export interface GenerateFlags {
   fps?: string;
   motion?: string;
   image?: string;
+  mask?: string;
+  remixOf?: string;
   voice?: string;
   speed?: string;
   seed?: string;
@@ -132,6 +134,7 @@ export function buildRequest(kind: JobKind, prompt: string, flags: GenerateFlags
     ...(flags.provider !== undefined ? { model: flags.provider } : {}),
     ...(flags.fallback !== undefined && flags.fallback.length > 0 ? { fallbacks: flags.fallback } : {}),
     ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
+    ...(flags.remixOf !== undefined ? { remix_of: flags.remixOf } : {}),
     ...(flags.pool !== undefined ? { pool: checkPoolName(flags.pool) } : {}),
     ...(flags.webhookUrl !== undefined ? { webhook_url: checkWebhookUrl(flags.webhookUrl) } : {}),
   };

@@ -110,6 +110,16 @@ export const generationRequestSchema = z
      * appended to image_asset_ids; at most 16 images in all.
      */
     image_urls: z.array(imageUrl).max(16).optional(),
+    /**
+     * A stored PNG whose fully transparent pixels mark where the first reference image may be
+     * edited; same size as that image. Only models that declare `mask` take one.
+     */
+    mask_asset_id: storableText().min(1).max(100).optional(),
+    /**
+     * An earlier succeeded job of the same tenant whose output this job remixes with the new
+     * prompt, on the provider and model that made it (only models that declare `remix`).
+     */
+    remix_of: storableText().min(1).max(100).optional(),
     /** 1 runs first, 100 last; 50 when absent. */
     priority: z.number().int().min(1).max(100).optional(),
     /** The provider's key pool to use (a style with its own keys); `default` when absent. */

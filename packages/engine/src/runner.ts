@@ -12,6 +12,7 @@ import { engineMetrics } from './metrics.ts';
 import type { QueuePayload } from './queues.ts';
 import { circuitOpenError, recordAttempt, routingFeedback, routing } from './routing/routing.ts';
 import type { Runtime } from './runtime.ts';
+import { loadJobInputs, type ProviderInputs } from './inputs.ts';
 import { loadImages } from './submit.ts';
 import { toProviderRequest } from './targets.ts';
 
@@ -199,15 +200,17 @@ export class JobRunner {
     const provider = resolved.target.provider;
     try {
       let images: ImageInput[];
+      let inputs: ProviderInputs;
       try {
         images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
+        inputs = await loadJobInputs(this.#runtime, job);
       } catch (error) {
         // Nothing was sent: say why rather than leave the attempt looking like a crash mid-send.
-        const record: ErrorRecord = { class: 'internal', message: `reference images unavailable: ${(error as Error).message}` };
+        const record: ErrorRecord = { class: 'internal', message: `inputs unavailable (reference images, mask, remixed job): ${(error as Error).message}` };
         await this.#runtime.repo.finishAttempt(attempt.id, { status: 'failed', error: record });
         return this.#fail(job, record);
       }
-      const request = toProviderRequest(job.request, resolved.target, images);
+      const request = toProviderRequest(job.request, resolved.target, images, inputs);
       if (key && !started.submitted) await this.#runtime.keys.sent(provider, key);
       const sentAt = performance.now();
       const result = await engineMetrics(this.#runtime).timeAttempt(resolved.target, key?.id, () =>

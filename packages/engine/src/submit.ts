@@ -12,6 +12,7 @@ import {
 import type { JobRecord } from '@mediagate/db';
 import type { CostEstimate, ImageInput } from '@mediagate/providers';
 import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
+import { checkMaskImage, loadMask, loadRemixSource, remixedRequest } from './inputs.ts';
 import { checkPool } from './limits/pools.ts';
 import { reserveBudget, settleJob } from './budgets/budgets.ts';
 import { applyPreset } from './presets/presets.ts';
@@ -55,19 +56,25 @@ async function prepareJob(
   tenantId: string,
   input: unknown,
   images?: ImageInput[],
+  maskFile?: ImageInput,
 ): Promise<JobPlan & { fetched?: FetchedImages }> {
-  const request = parseInput(generationRequestSchema, await applyPreset(runtime, tenantId, input));
+  let request = parseInput(generationRequestSchema, await applyPreset(runtime, tenantId, input));
   const urls = images === undefined ? (request.image_urls ?? []) : [];
   if ((request.image_asset_ids?.length ?? 0) + urls.length > maxImages) {
     throw new InputError(`image_urls: at most ${maxImages} reference images in all, counting image_asset_ids`, { field: 'image_urls' });
   }
+  const remix = request.remix_of === undefined ? undefined : await loadRemixSource(runtime, tenantId, request.remix_of, request.kind);
+  if (remix) request = remixedRequest(request, remix);
   checkModelNames(runtime, request);
   if (request.webhook_url !== undefined) await checkJobWebhookUrl(runtime, tenantId, request.webhook_url);
+  const mask = maskFile ?? (request.mask_asset_id === undefined ? undefined : await loadMask(runtime, tenantId, request.mask_asset_id));
   const storedImages = images ?? (await loadImages(runtime, tenantId, request.image_asset_ids ?? []));
   const fetched = urls.length > 0 ? await fetchImageUrls(runtime, urls) : undefined;
   try {
     const resolvedImages = [...storedImages, ...(fetched?.images ?? [])];
-    const route = await planRoute(runtime, request, resolvedImages);
+    const route = await planRoute(runtime, request, resolvedImages, { ...(mask ? { mask } : {}), ...(remix ? { remix } : {}) });
+    // After the targets said they take a mask at all: its pixels are the next question.
+    if (mask) await checkMaskImage(mask);
     checkPool(runtime.keys, request.pool, route.targets);
     const estimate = route.estimates[0] ?? { usd: 0, basis: 'free' };
     const plan = { request, targets: route.targets, images: resolvedImages, estimate, route };
@@ -80,11 +87,12 @@ async function prepareJob(
 
 /**
  * Validates without writing anything. `images` replaces the request's reference images (both
- * kinds), so the CLI can check a local file before importing it. Images from image_urls are
- * fetched and checked, then dropped: their paths in `images` no longer exist on return.
+ * kinds) and `mask` its mask_asset_id, so the CLI can check local files before importing them.
+ * Images from image_urls are fetched and checked, then dropped: their paths in `images` no
+ * longer exist on return.
  */
-export async function planJob(runtime: Runtime, tenantId: string, input: unknown, images?: ImageInput[]): Promise<JobPlan> {
-  const { fetched, ...plan } = await prepareJob(runtime, tenantId, input, images);
+export async function planJob(runtime: Runtime, tenantId: string, input: unknown, images?: ImageInput[], mask?: ImageInput): Promise<JobPlan> {
+  const { fetched, ...plan } = await prepareJob(runtime, tenantId, input, images, mask);
   await fetched?.discard();
   return plan;
 }

@@ -2,6 +2,7 @@
 // Routes and "provider/model" are resolved into a job's targets in routing/plan.ts.
 import type { GenerationRequest, JobKind, Target } from '@mediagate/core';
 import { modeFor, type ImageInput, type ProviderRequest } from '@mediagate/providers';
+import type { ProviderInputs } from './inputs.ts';
 
 /** What a request without `model` runs on: the local providers, so it works with no keys. */
 export const defaultTargets: Record<JobKind, Target> = {
@@ -10,7 +11,7 @@ export const defaultTargets: Record<JobKind, Target> = {
   speech: { provider: 'local', model: 'tts' },
 };
 
-export function toProviderRequest(request: GenerationRequest, target: Target, images: ImageInput[]): ProviderRequest {
+export function toProviderRequest(request: GenerationRequest, target: Target, images: ImageInput[], inputs: ProviderInputs = {}): ProviderRequest {
   return {
     kind: request.kind,
     mode: modeFor(request.kind, images.length),
@@ -18,5 +19,7 @@ export function toProviderRequest(request: GenerationRequest, target: Target, im
     prompt: request.prompt,
     params: request.params,
     images,
+    ...(inputs.mask ? { mask: inputs.mask } : {}),
+    ...(inputs.remix ? { remix: inputs.remix } : {}),
   };
 }

@@ -21,6 +21,23 @@ export interface ProviderRequest {
   prompt: string;
   params: GenerationParams;
   images: ImageInput[];
+  /** A PNG whose fully transparent pixels mark where images[0] may change; same size as it. */
+  mask?: ImageInput;
+  /** The earlier output this request remixes (request `remix_of`), on the provider that made it. */
+  remix?: RemixSource;
+}
+
+/** An earlier job's output as the provider that made it knows it. */
+export interface RemixSource {
+  /** The Mediagate job remixed. */
+  jobId: string;
+  /** Where it was made; a remix runs on the same provider and model. */
+  provider: string;
+  model: string;
+  /** The operation handle its successful attempt stored (e.g. `{ id: "video_…" }`). */
+  operation: JsonValue;
+  /** The params that job ran with (a remix keeps its length and size). */
+  params: GenerationParams;
 }
 
 /** One output as the provider hands it back; the worker verifies and stores it. */
@@ -121,6 +138,10 @@ export interface ModelCapabilities {
   cancel: boolean;
   /** Set when the provider has announced the model's shutdown. */
   deprecated?: string;
+  /** Takes a mask with its first reference image (request `mask_asset_id`). */
+  mask?: boolean;
+  /** Can remix an output it made earlier (request `remix_of`). */
+  remix?: boolean;
 }
 
 /** One line of pricing data, with where it came from. */

@@ -1,7 +1,7 @@
 // Checks a normalized request against a model's declared capabilities, so that every provider
 // rejects what it cannot honor the same way: a 4xx naming the field and the allowed values.
 import { InputError, kindFormats, type GenerationMode, type GenerationParams, type JobKind } from '@mediagate/core';
-import type { ImageCapabilities, ModelSpec, ProviderRequest, Range, VideoCapabilities } from './contract.ts';
+import type { ImageCapabilities, ImageInput, ModelSpec, ProviderRequest, Range, RemixSource, VideoCapabilities } from './contract.ts';
 
 export interface Dimensions {
   width: number;
@@ -100,6 +100,36 @@ function checkVisual(
   }
 }
 
+/** A mask goes with the first reference image, to a model that declares it takes one. */
+function checkMask(request: ProviderRequest, accepted: boolean, target: string): void {
+  const field = 'mask_asset_id';
+  if (!accepted) throw new InputError(`${field}: ${target} takes no mask; leave it out or pick a model whose capabilities say mask`, { field });
+  const mask = request.mask as ImageInput;
+  const first = request.images[0];
+  if (first === undefined) throw new InputError(`${field}: a mask needs the image it applies to; give image_asset_ids or image_urls`, { field });
+  if (mask.mime !== 'image/png') {
+    throw new InputError(`${field}: the mask is ${mask.mime}; a mask is a PNG with an alpha channel`, { field, allowed: ['image/png'] });
+  }
+  if (mask.width !== first.width || mask.height !== first.height) {
+    throw new InputError(`${field}: the mask is ${mask.width}x${mask.height} but the first reference image is ${first.width}x${first.height}; they must match`, {
+      field,
+    });
+  }
+}
+
+/** A remix runs where its source was made, on a model that declares it can remix. */
+function checkRemix(source: RemixSource, accepted: boolean, target: string): void {
+  const field = 'remix_of';
+  const made = `${source.provider}/${source.model}`;
+  if (!accepted) throw new InputError(`${field}: ${target} cannot remix; job ${source.jobId} was made by ${made}`, { field });
+  if (made !== target) {
+    throw new InputError(`${field}: job ${source.jobId} was made by ${made}; a remix runs on that model, not ${target} (leave model out)`, {
+      field,
+      allowed: [made],
+    });
+  }
+}
+
 /** Throws an InputError when `request` asks `spec` for something it declares it cannot do. */
 export function validateAgainstCapabilities(providerId: string, spec: ModelSpec, request: ProviderRequest): void {
   const caps = spec.capabilities;
@@ -107,6 +137,8 @@ export function validateAgainstCapabilities(providerId: string, spec: ModelSpec,
   if (caps.kind !== request.kind) {
     throw new InputError(`model: ${target} makes ${caps.kind}, not ${request.kind}`, { field: 'model' });
   }
+  if (request.mask !== undefined) checkMask(request, caps.mask === true, target);
+  if (request.remix !== undefined) checkRemix(request.remix, caps.remix === true, target);
   if (!caps.modes.includes(request.mode)) {
     throw new InputError(`${target} does not support ${request.mode}; it supports: ${caps.modes.join(', ')}`, {
       field: request.mode.startsWith('image-to') ? 'image' : 'model',

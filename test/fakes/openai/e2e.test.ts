@@ -1,10 +1,15 @@
 // `mediagate` with the OpenAI provider end to end: the real CLI in a child process, its base URL
 // and key from the environment, the OpenAI fake behind it (its videos done at the first poll, as
 // the adapter polls every 5 s) — a Sora video polled, downloaded
-// through the URL guard and verified; `providers` listing every cloud provider without keys.
+// through the URL guard and verified, then remixed (--remix-of); an image edited with a mask
+// (--mask); `providers` listing every cloud provider without keys.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
 import { expect, it } from 'vitest';
 import { probe } from '../../support/cli.ts';
-import { cliWithFake, itGenerates } from '../e2e.ts';
+import { cliWithFake, expectImage, itGenerates } from '../e2e.ts';
+import { image } from './media.ts';
 import { startOpenAIFake } from './server.ts';
 import { openaiKey } from './subject.ts';
 
@@ -32,6 +37,47 @@ itGenerates(e2e, {
     expect(requests.every((request) => request.headers.authorization === `Bearer ${openaiKey.secret}`)).toBe(true);
   },
 });
+
+it('remixes that kind of video with --remix-of and edits an image with --image and --mask', async () => {
+  const { cli, fake } = e2e;
+  const env = {
+    MEDIAGATE_BASE_URL_OPENAI: fake.url,
+    MEDIAGATE_KEYS_OPENAI: `${openaiKey.id}=${openaiKey.secret}`,
+    MEDIAGATE_FETCH_ALLOW: `127.0.0.1:${new URL(fake.url).port}`,
+  };
+  const first = await cli.run(['generate', 'video', 'a kite', '--provider', 'openai/sora-2', '--aspect', '9:16', '--duration', '4', '-o', 'kite.mp4', '--json'], { env, timeoutMs: 110_000 });
+  expect(first.code, first.stderr).toBe(0);
+  const source = JSON.parse(first.stdout) as { jobId: string };
+  const sourceVideo = fake.requests.filter((request) => request.method === 'GET' && /^\/v1\/videos\/video_\w+$/.test(request.path)).at(-1)?.path.split('/').at(-1);
+  const before = fake.requests.length;
+  const remix = await cli.run(['generate', 'video', 'a kite at dusk', '--remix-of', source.jobId, '-o', 'dusk.mp4', '--json'], { env, timeoutMs: 110_000 });
+  expect(remix.code, remix.stderr).toBe(0);
+  // The remix keeps the source's 9:16 and 4 s, and is priced as such.
+  expect(JSON.parse(remix.stdout)).toMatchObject({ status: 'succeeded', provider: 'openai', model: 'sora-2', mime: 'video/mp4', width: 720, height: 1280, cost: 0.4 });
+  const media = await probe(path.join(cli.workDir, 'dusk.mp4'));
+  expect(media.video).toMatchObject({ codec: 'h264', width: 720, height: 1280 });
+  const sent = fake.requests.slice(before).filter((request) => request.method === 'POST');
+  expect(sent.map((request) => request.path)).toEqual([`/v1/videos/${sourceVideo}/remix`]);
+  expect(JSON.parse(sent[0]?.body.toString('utf8') ?? '')).toEqual({ prompt: 'a kite at dusk' });
+
+  await writeFile(path.join(cli.workDir, 'room.png'), await image(96, 64, 'png', 2));
+  const pixels = Buffer.alloc(96 * 64 * 4, 255);
+  for (let index = 3; index < pixels.length; index += 8) pixels[index] = 0;
+  await writeFile(path.join(cli.workDir, 'room-mask.png'), await sharp(pixels, { raw: { width: 96, height: 64, channels: 4 } }).png().toBuffer());
+  const edited = await cli.run(
+    ['generate', 'image', 'a lamp in the room', '--provider', 'openai/gpt-image-1', '--image', 'room.png', '--mask', 'room-mask.png', '--aspect', '1:1', '-o', 'lamp.png', '--json'],
+    { env, timeoutMs: 60_000 },
+  );
+  expect(edited.code, edited.stderr).toBe(0);
+  await expectImage(path.join(cli.workDir, 'lamp.png'), 'png', 1024, 1024);
+  const edit = fake.requests.filter((request) => request.path === '/v1/images/edits').at(-1);
+  const form = await fake.form(edit as NonNullable<typeof edit>);
+  expect(Buffer.from(await (form.get('mask') as File).arrayBuffer()).equals(await readFile(path.join(cli.workDir, 'room-mask.png')))).toBe(true);
+
+  const unmasked = await cli.run(['generate', 'image', 'x', '--provider', 'local/card', '--image', 'room.png', '--mask', 'room-mask.png', '--json'], { env, timeoutMs: 60_000 });
+  expect(unmasked.code).toBe(2);
+  expect(unmasked.stdout + unmasked.stderr).toContain('local/card takes no mask');
+}, 300_000);
 
 it('lists cloud providers with capabilities and key status when no key is configured, and fails a job on one clearly', async () => {
   const { cli, fake } = e2e;

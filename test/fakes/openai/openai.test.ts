@@ -1,7 +1,7 @@
 // The OpenAI adapter against its fake: the exact URL, headers and body sent for each model and
 // mode, the mapping of normalized params, the 4xx for what cannot be honored, progress, and the
 // classification of OpenAI's own error bodies and rate-limit headers.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, ProviderError, type GenerationParams, type JobKind } from '@mediagate/core';
@@ -71,6 +71,37 @@ async function referenceImage(name: string, width: number, height: number): Prom
   return { path: file, mime: 'image/png', width, height };
 }
 
+/** An RGBA PNG, transparent (to be edited) on its left half; `alpha: false` makes it opaque RGB. */
+async function maskImage(name: string, width: number, height: number, alpha = true): Promise<ImageInput> {
+  const pixels = Buffer.alloc(width * height * 4, 255);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width / 2; x++) pixels[(y * width + x) * 4 + 3] = 0;
+  let png = sharp(pixels, { raw: { width, height, channels: 4 } });
+  if (!alpha) png = png.removeAlpha();
+  const file = path.join(dir, name);
+  await writeFile(file, await png.png().toBuffer());
+  return { path: file, mime: 'image/png', width, height };
+}
+
+function inputFailure(input: ProviderRequest): InputError {
+  try {
+    validateRequest(adapter, input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('accepted');
+}
+
+/** Creates a Sora video and polls it to completion; its id. */
+async function completedVideo(model: string, params: GenerationParams): Promise<string> {
+  const submitted = await adapter.submit(request('video', model, params), ctx());
+  if (submitted.status !== 'pending') throw new Error('expected an operation');
+  for (;;) {
+    const polled = await adapter.poll?.(submitted.operation, ctx());
+    if (polled?.status === 'completed') return (submitted.operation as { id: string }).id;
+  }
+}
+
 describe('images', () => {
   it('sends a GPT image generation with the size, quality and output format asked for', async () => {
     const input = request('image', 'gpt-image-1', { aspect_ratio: '3:2', quality: 'high', format: 'jpeg', n: 2 });
@@ -126,6 +157,65 @@ describe('images', () => {
     expect(files.map((file) => file.type)).toEqual(['image/png', 'image/png']);
     expect((await sharp(Buffer.from(await (files[0] as File).arrayBuffer())).metadata()).width).toBe(64);
     expect(result.status).toBe('completed');
+  });
+
+  it('sends a mask with the reference images to /images/edits as the mask file', async () => {
+    const images = [await referenceImage('base.png', 64, 48), await referenceImage('extra.png', 32, 32)];
+    const mask = await maskImage('mask.png', 64, 48);
+    const input = { ...request('image', 'gpt-image-1', { aspect_ratio: '1:1', quality: 'low' }, images, 'a kite in the empty half'), mask };
+    validateRequest(adapter, input);
+    const result = await adapter.submit(input, ctx());
+    const [call] = newRequests();
+    expect(`${call?.method} ${call?.path}`).toBe('POST /v1/images/edits');
+    const form = await fake.form(call as RecordedRequest);
+    expect([...(form as unknown as Iterable<[string, FormDataEntryValue]>)].map(([name]) => name).sort()).toEqual(['image[]', 'image[]', 'mask', 'model', 'n', 'prompt', 'quality', 'size']);
+    expect([form.get('model'), form.get('prompt'), form.get('n'), form.get('size'), form.get('quality')]).toEqual(['gpt-image-1', 'a kite in the empty half', '1', '1024x1024', 'low']);
+    const sentMask = form.get('mask') as File;
+    expect([sentMask.name, sentMask.type]).toEqual(['mask.png', 'image/png']);
+    expect(Buffer.from(await sentMask.arrayBuffer()).equals(await readFile(mask.path))).toBe(true);
+    expect(await sharp(Buffer.from(await sentMask.arrayBuffer())).metadata()).toMatchObject({ format: 'png', width: 64, height: 48, hasAlpha: true });
+    expect(result.status).toBe('completed');
+  });
+
+  it("has the fake refuse a mask as OpenAI does: without an image, not a PNG with alpha, or not the image's size", async () => {
+    const base = await referenceImage('mask-base.png', 64, 48);
+    const refused = async (mask: ImageInput) => providerFailure(adapter.submit({ ...request('image', 'gpt-image-1', {}, [base]), mask }, ctx()));
+    expect(await refused(await maskImage('small-mask.png', 32, 32))).toMatchObject({ errorClass: 'invalid_input', status: 400, message: expect.stringMatching(/same dimensions/) });
+    expect(await refused(await maskImage('opaque-mask.png', 64, 48, false))).toMatchObject({ errorClass: 'invalid_input', status: 400, message: expect.stringMatching(/alpha channel/) });
+    const jpeg = path.join(dir, 'mask.jpg');
+    await writeFile(jpeg, await image(64, 48, 'jpeg'));
+    expect(await refused({ path: jpeg, mime: 'image/jpeg', width: 64, height: 48 })).toMatchObject({ errorClass: 'invalid_input', message: expect.stringMatching(/PNG/) });
+
+    const mask = new Blob([await readFile((await maskImage('lone-mask.png', 64, 48)).path)], { type: 'image/png' });
+    const edit = new FormData();
+    edit.set('model', 'gpt-image-1');
+    edit.set('prompt', 'x');
+    edit.set('mask', mask, 'mask.png');
+    const headers = { authorization: `Bearer ${openaiKey.secret}` };
+    const noImage = await fetch(`${fake.url}/images/edits`, { method: 'POST', headers, body: edit });
+    expect([noImage.status, ((await noImage.json()) as { error: { param: string } }).error.param]).toEqual([400, 'image']);
+    const generation = await fetch(`${fake.url}/images/generations`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1', prompt: 'x', mask: 'mask.png' }),
+    });
+    expect([generation.status, ((await generation.json()) as { error: { param: string } }).error.param]).toEqual([400, 'mask']);
+  });
+
+  it('refuses a mask it cannot send before anything goes out, naming mask_asset_id', async () => {
+    const base = await referenceImage('check-base.png', 64, 48);
+    const mask = await maskImage('check-mask.png', 64, 48);
+    expect(inputFailure({ ...request('image', 'dall-e-3'), mask })).toMatchObject({ field: 'mask_asset_id', message: expect.stringMatching(/openai\/dall-e-3 takes no mask/) });
+    expect(inputFailure({ ...request('image', 'gpt-image-1'), mask })).toMatchObject({ field: 'mask_asset_id', message: expect.stringMatching(/needs the image it applies to/) });
+    const small = await maskImage('check-small.png', 32, 32);
+    expect(inputFailure({ ...request('image', 'gpt-image-1', {}, [base]), mask: small }).message).toBe(
+      'mask_asset_id: the mask is 32x32 but the first reference image is 64x48; they must match',
+    );
+    expect(inputFailure({ ...request('image', 'gpt-image-1', {}, [base]), mask: { ...mask, mime: 'image/webp' } })).toMatchObject({ field: 'mask_asset_id', allowed: ['image/png'] });
+    const huge = path.join(dir, 'huge-mask.png');
+    await writeFile(huge, Buffer.alloc(4 * 1024 * 1024));
+    expect(inputFailure({ ...request('image', 'gpt-image-1', {}, [base]), mask: { ...mask, path: huge } }).message).toMatch(/mask_asset_id: the mask is 4194304 bytes; openai\/gpt-image-1 takes a mask under 4 MB/);
+    expect(newRequests()).toHaveLength(0);
   });
 
   it('refuses what a model cannot honor, naming the field and the allowed values', () => {
@@ -246,6 +336,56 @@ describe('videos', () => {
     if (submitted.status !== 'pending') throw new Error('expected an operation');
     const error = await providerFailure(Promise.resolve(adapter.poll?.(submitted.operation, ctx())));
     expect(error).toMatchObject({ errorClass: 'content_policy', providerCode: 'moderation_blocked' });
+  });
+
+  it('remixes a completed video with POST /videos/{id}/remix and polls the new video like a created one', async () => {
+    const sourceId = await completedVideo('sora-2', { aspect_ratio: '16:9', duration: 8 });
+    sent = fake.requests.length;
+    const remix = { jobId: 'job_source', provider: 'openai', model: 'sora-2', operation: { id: sourceId }, params: { aspect_ratio: '16:9', duration: 8 } };
+    const input = { ...request('video', 'sora-2', { aspect_ratio: '16:9', duration: 8 }, [], 'the same pier at night'), remix };
+    validateRequest(adapter, input);
+    expect(adapter.models.find((model) => model.id === 'sora-2')?.estimate(input)).toEqual({ usd: 0.8, basis: '8 s × $0.1/s' });
+    const submitted = await adapter.submit(input, ctx());
+    const [call] = newRequests();
+    expect(`${call?.method} ${call?.path}`).toBe(`POST /v1/videos/${sourceId}/remix`);
+    expect(call?.headers.authorization).toBe(`Bearer ${openaiKey.secret}`);
+    expect(call?.headers['content-type']).toBe('application/json');
+    expect(json(call)).toEqual({ prompt: 'the same pier at night' });
+    if (submitted.status !== 'pending') throw new Error('expected an operation');
+    const id = (submitted.operation as { id: string }).id;
+    expect(id).not.toBe(sourceId);
+    let polled = await adapter.poll?.(submitted.operation, ctx());
+    while (polled?.status === 'pending') polled = await adapter.poll?.(submitted.operation, ctx());
+    expect(polled?.status === 'completed' && polled.outputs).toEqual([{ type: 'url', url: `${fake.url}/videos/${id}/content`, headers: { authorization: `Bearer ${openaiKey.secret}` } }]);
+    const video = (await fetch(`${fake.url}/videos/${id}`, { headers: { authorization: `Bearer ${openaiKey.secret}` } }).then((response) => response.json())) as Record<string, unknown>;
+    expect(video).toMatchObject({ id, status: 'completed', remixed_from_video_id: sourceId, prompt: 'the same pier at night', seconds: '8', size: '1280x720' });
+    const content = await fetch(`${fake.url}/videos/${id}/content`, { headers: { authorization: `Bearer ${openaiKey.secret}` } });
+    expect([content.status, content.headers.get('content-type')]).toEqual([200, 'video/mp4']);
+  });
+
+  it('has the fake answer a remix of an unknown video 404 and of an unfinished one 400', async () => {
+    const remixOf = (id: string) => ({ ...request('video', 'sora-2', {}), remix: { jobId: 'job_x', provider: 'openai', model: 'sora-2', operation: { id }, params: {} } });
+    expect(await providerFailure(adapter.submit(remixOf('video_missing'), ctx()))).toMatchObject({ errorClass: 'invalid_input', status: 404, providerCode: 'video_not_found' });
+    const queued = await adapter.submit(request('video', 'sora-2', {}), ctx());
+    if (queued.status !== 'pending') throw new Error('expected an operation');
+    const unfinished = await providerFailure(adapter.submit(remixOf((queued.operation as { id: string }).id), ctx()));
+    expect(unfinished).toMatchObject({ errorClass: 'invalid_input', status: 400, message: expect.stringMatching(/only completed videos can be remixed/) });
+  });
+
+  it('refuses a remix that asks for another length, size, a reference image or another model', async () => {
+    const remix = { jobId: 'job_source', provider: 'openai', model: 'sora-2', operation: { id: 'video_1' }, params: { aspect_ratio: '16:9', duration: 8 } };
+    const remixed = (model: string, params: GenerationParams, images: ImageInput[] = []) => ({ ...request('video', model, params, images), remix });
+    expect(inputFailure(remixed('sora-2', { aspect_ratio: '16:9', duration: 4 }))).toMatchObject({ field: 'params.duration', allowed: [8] });
+    expect(inputFailure(remixed('sora-2', { aspect_ratio: '9:16', duration: 8 }))).toMatchObject({ field: 'params.width', allowed: ['1280x720'] });
+    expect(inputFailure(remixed('sora-2', { aspect_ratio: '16:9', duration: 8 }, [await referenceImage('remix-frame.png', 1280, 720)]))).toMatchObject({
+      field: 'image_asset_ids',
+    });
+    expect(inputFailure(remixed('sora-2-pro', { aspect_ratio: '16:9', duration: 8 }))).toMatchObject({
+      field: 'remix_of',
+      allowed: ['openai/sora-2'],
+      message: 'remix_of: job job_source was made by openai/sora-2; a remix runs on that model, not openai/sora-2-pro (leave model out)',
+    });
+    expect(newRequests()).toHaveLength(0);
   });
 
   it('is marked deprecated with the shutdown date', () => {

@@ -1,5 +1,5 @@
-// A fake of OpenAI's API on loopback: images (generations, multipart edits), Sora videos (create,
-// status that advances per poll, content download) and speech, with Bearer auth, the API's
+// A fake of OpenAI's API on loopback: images (generations, multipart edits with a mask), Sora videos
+// (create, remix, status that advances per poll, content download) and speech, with Bearer auth, the API's
 // request validation and error bodies, rate-limit headers and injectable faults.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -16,6 +16,8 @@ export interface OpenAIFake extends FakeProvider {
 interface FakeVideo {
   id: string;
   model: string;
+  prompt: string;
+  remixedFrom: string | null;
   seconds: string;
   size: string;
   polls: number;
@@ -39,6 +41,10 @@ const videoSizes: Record<string, string[]> = {
   'sora-2': ['720x1280', '1280x720'],
   'sora-2-pro': ['720x1280', '1280x720', '1024x1792', '1792x1024'],
 };
+
+function newVideoId(): string {
+  return `video_${randomBytes(12).toString('hex')}`;
+}
 
 class ApiError extends Error {
   constructor(
@@ -178,6 +184,9 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
           throw new ApiError(400, "Invalid image file or mode for image 'image'.", 'image', 'invalid_image_file');
         });
       }
+      await checkMask(body.mask, files[0] as Blob);
+    } else if (body.mask !== undefined) {
+      throw new ApiError(400, "Unknown parameter: 'mask'.", 'mask', 'unknown_parameter');
     }
     if (fault === 'content_policy') {
       const code = gpt ? 'moderation_blocked' : 'content_policy_violation';
@@ -193,6 +202,23 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       Array.from({ length: n }, async (_unused, index) => ({ b64_json: (await image(width, height, format, index + 1)).toString('base64') })),
     );
     send(response, 200, { created: Math.floor(Date.now() / 1000), data, ...(gpt ? { output_format: format, size, usage: { total_tokens: 100 } } : {}) });
+  }
+
+  /** "A valid PNG file, less than 4MB, and have the same dimensions as image", with an alpha channel. */
+  async function checkMask(mask: unknown, first: Blob): Promise<void> {
+    if (mask === undefined) return;
+    if (!(mask instanceof Blob)) throw new ApiError(400, "Invalid 'mask': expected a file.", 'mask', 'invalid_value');
+    if (mask.size >= 4 * 1024 * 1024) throw new ApiError(400, "Invalid 'mask': the mask must be less than 4MB.", 'mask', 'invalid_image_file');
+    const meta = await sharp(Buffer.from(await mask.arrayBuffer()))
+      .metadata()
+      .catch(() => undefined);
+    if (meta?.format !== 'png' || mask.type !== 'image/png' || !meta.hasAlpha) {
+      throw new ApiError(400, "Invalid mask image file or mode for 'mask': the mask must be a PNG with an alpha channel.", 'mask', 'invalid_image_file');
+    }
+    const image = await sharp(Buffer.from(await first.arrayBuffer())).metadata();
+    if (meta.width !== image.width || meta.height !== image.height) {
+      throw new ApiError(400, `Invalid 'mask': the mask (${meta.width}x${meta.height}) and the image (${image.width}x${image.height}) must have the same dimensions.`, 'mask', 'invalid_image_file');
+    }
   }
 
   async function speech(request: RecordedRequest, response: ServerResponse, fault: FakeFault | undefined): Promise<void> {
@@ -231,8 +257,8 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       created_at: 1767225600,
       completed_at: status === 'completed' ? 1767225700 : null,
       expires_at: status === 'completed' ? 1767312100 : null,
-      prompt: 'fake',
-      remixed_from_video_id: null,
+      prompt: video.prompt,
+      remixed_from_video_id: video.remixedFrom,
       seconds: video.seconds,
       size: video.size,
       error: failed ? { code: 'moderation_blocked', message: 'The video was blocked by our moderation system.' } : null,
@@ -242,7 +268,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
   async function createVideo(request: RecordedRequest, response: ServerResponse, fault: FakeFault | undefined): Promise<void> {
     const body = await bodyOf(request);
     const model = oneOf(body, 'model', Object.keys(videoSizes)) ?? 'sora-2';
-    requireString(body, 'prompt', 32000);
+    const prompt = requireString(body, 'prompt', 32000);
     const seconds = oneOf(body, 'seconds', ['4', '8', '12']) ?? '4';
     const size = oneOf(body, 'size', videoSizes[model] ?? []) ?? '720x1280';
     const reference = body.input_reference;
@@ -257,7 +283,21 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       send(response, 200, { id: 42, object: 'video' });
       return;
     }
-    const video: FakeVideo = { id: `video_${randomBytes(12).toString('hex')}`, model, seconds, size, polls: 0, fault, expiredServed: false };
+    const video: FakeVideo = { id: newVideoId(), model, prompt, remixedFrom: null, seconds, size, polls: 0, fault, expiredServed: false };
+    videos.set(video.id, video);
+    send(response, 200, videoObject(video));
+  }
+
+  /** POST /videos/{id}/remix: a JSON body with only a prompt; the source must be completed. */
+  function remixVideo(request: RecordedRequest, response: ServerResponse, source: FakeVideo, fault: FakeFault | undefined): void {
+    const body = parseJson(request);
+    const unknown = Object.keys(body).find((name) => name !== 'prompt');
+    if (unknown !== undefined) throw new ApiError(400, `Unknown parameter: '${unknown}'.`, unknown, 'unknown_parameter');
+    const prompt = requireString(body, 'prompt', 32000);
+    if (videoObject(source).status !== 'completed') {
+      throw new ApiError(400, `Video '${source.id}' is not completed; only completed videos can be remixed.`, null, 'invalid_state');
+    }
+    const video: FakeVideo = { ...source, id: newVideoId(), prompt, remixedFrom: source.id, polls: 0, fault, expiredServed: false };
     videos.set(video.id, video);
     send(response, 200, videoObject(video));
   }
@@ -271,13 +311,14 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       const shown = secret === '' ? 'none' : `${secret.slice(0, 6)}***${secret.slice(-2)}`;
       throw new ApiError(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, null, 'invalid_api_key');
     }
-    const submit = route === 'POST /v1/images/generations' || route === 'POST /v1/images/edits' || route === 'POST /v1/videos' || route === 'POST /v1/audio/speech';
+    const remix = request.method === 'POST' && /^\/v1\/videos\/[\w-]+\/remix$/.test(url.pathname);
+    const submit = remix || route === 'POST /v1/images/generations' || route === 'POST /v1/images/edits' || route === 'POST /v1/videos' || route === 'POST /v1/audio/speech';
     const fault = submit ? faults.take() : undefined;
     if (fault === 'rate_limit') {
       throw Object.assign(new ApiError(429, 'Rate limit reached for requests per min (RPM): Limit 50, Used 50, Requested 1. Please try again in 600ms.', null, 'rate_limit_exceeded', 'requests'), { headers: rateLimitHeaders });
     }
     if (fault === 'server_error') throw new ApiError(500, 'The server had an error while processing your request. Sorry about that!', null, null, 'server_error');
-    if (fault === 'hang' && route !== 'POST /v1/videos') {
+    if (fault === 'hang' && route !== 'POST /v1/videos' && !remix) {
       hung.add(response);
       return;
     }
@@ -285,10 +326,11 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
     if (route === 'POST /v1/images/edits') return images(request, response, true, fault);
     if (route === 'POST /v1/audio/speech') return speech(request, response, fault);
     if (route === 'POST /v1/videos') return createVideo(request, response, fault);
-    const match = /^\/v1\/videos\/([\w-]+)(\/content)?$/.exec(url.pathname);
+    const match = /^\/v1\/videos\/([\w-]+)(\/content|\/remix)?$/.exec(url.pathname);
     const video = match?.[1] ? videos.get(match[1]) : undefined;
     if (match && video === undefined) throw new ApiError(404, `Video with id '${match[1]}' not found.`, null, 'video_not_found');
-    if (video && request.method === 'GET' && !match?.[2]) {
+    if (video && remix) return remixVideo(request, response, video, fault);
+    if (video && request.method === 'GET' && match?.[2] === undefined) {
       if (video.fault === 'hang') {
         hung.add(response);
         return;
@@ -297,7 +339,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       send(response, 200, videoObject(video));
       return;
     }
-    if (video && request.method === 'GET' && match?.[2]) {
+    if (video && request.method === 'GET' && match?.[2] === '/content') {
       if (videoObject(video).status !== 'completed') throw new ApiError(400, 'Video is not ready yet, use GET /v1/videos/{video_id} to check status.', null, 'video_not_ready');
       if (video.fault === 'expired_output' && !video.expiredServed) {
         video.expiredServed = true;
@@ -307,7 +349,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       sendBytes(response, await mp4Video(width, height, Number(video.seconds), 3), 'video/mp4');
       return;
     }
-    if (video && request.method === 'DELETE') {
+    if (video && request.method === 'DELETE' && match?.[2] === undefined) {
       if (videoObject(video).status !== 'completed' && videoObject(video).status !== 'failed') {
         throw new ApiError(400, 'Only completed or failed videos can be deleted.', null, 'invalid_state');
       }

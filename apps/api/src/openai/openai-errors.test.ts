@@ -84,11 +84,12 @@ describe('fields no model honors', () => {
     expect(await sideEffects(harness)).toEqual(before);
   });
 
-  it('refuses a mask and stores nothing for a refused edit', async () => {
+  it('refuses a mask for a model that takes none and stores nothing for a refused edit', async () => {
     const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } }).png().toBuffer();
     const image = await toFile(png, 'a.png', { type: 'image/png' });
     const mask = await caught(client.images.edit({ prompt: 'x', image, mask: await toFile(png, 'm.png', { type: 'image/png' }) }));
     expect(mask.error).toMatchObject({ field: 'mask' });
+    expect(mask.message).toContain('local/card takes no mask');
     const notImage = await caught(client.images.edit({ prompt: 'x', image: await toFile(Buffer.from('hello'), 'notes.txt') }));
     expect(notImage.status).toBe(400);
     expect(notImage.message).toContain('notes.txt');

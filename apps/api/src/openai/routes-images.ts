@@ -1,5 +1,6 @@
 // OpenAI's image routes: POST /v1/images/generations (JSON) and POST /v1/images/edits
-// (multipart), run as Mediagate image jobs and answered when the job ends, as OpenAI does.
+// (multipart: image or image[], an optional mask), run as Mediagate image jobs and answered when
+// the job ends, as OpenAI does.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput, type GenerationRequestInput } from '@mediagate/core';
@@ -42,6 +43,7 @@ const fieldNames: FieldNames = {
   'params.format': 'output_format',
   'params.quality': 'quality',
   'image_asset_ids[0]': 'image',
+  mask_asset_id: 'mask',
 };
 
 /** The Mediagate job an OpenAI image request asks for; what no model honors is refused here. */
@@ -123,15 +125,16 @@ export function registerImageEditRoute(scope: FastifyInstance, context: OpenAiCo
       if (stray !== undefined) throw new InputError(`${stray.field}: unexpected file field; send image (or image[]) and mask`, { field: stray.field });
       const images = form.files.filter((file) => file.field === 'image');
       if (images.length === 0) throw new InputError('image: required; upload the image to edit as a file', { field: 'image' });
+      const masks = form.files.filter((file) => file.field === 'mask');
+      if (masks.length > 1) throw new InputError('mask: send one mask file', { field: 'mask' });
       const input = imageJob(context, body);
-      if (form.files.some((file) => file.field === 'mask')) {
-        throw new InputError(`mask: ${String(input.model)} does not take a mask; leave it out`, { field: 'mask' });
-      }
       // Validate with the probed files before storing any, so a refused edit leaves no assets.
       const probed = await probeUploads(images);
-      await renamingFields(fieldNames, () => planJob(context.runtime, tenantId, input, probed));
+      const [mask] = await probeUploads(masks);
+      await renamingFields(fieldNames, () => planJob(context.runtime, tenantId, input, probed, mask));
       const ids = await importUploads(context.runtime, tenantId, images);
-      return { input: { ...input, image_asset_ids: ids }, body };
+      const [maskId] = await importUploads(context.runtime, tenantId, masks);
+      return { input: { ...input, image_asset_ids: ids, ...(maskId === undefined ? {} : { mask_asset_id: maskId }) }, body };
     });
     return answer(context, request, reply, input, responseFormatOf(body));
   });

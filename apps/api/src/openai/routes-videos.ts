@@ -1,5 +1,6 @@
-// OpenAI's video routes: POST /v1/videos (JSON or multipart) answers at once with a video object
-// whose id is the Mediagate job id; GET /v1/videos[/:id[/content]] reads its state and MP4.
+// OpenAI's video routes: POST /v1/videos (JSON or multipart) and POST /v1/videos/:id/remix answer
+// at once with a video object whose id is the Mediagate job id; GET /v1/videos[/:id[/content]]
+// reads its state and MP4.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InputError, NotFoundError, parseInput, type GenerationRequestInput } from '@mediagate/core';
@@ -8,7 +9,7 @@ import { planJob, submitJob, withScratch } from '@mediagate/engine';
 import { tenantOf } from '../routes-jobs.ts';
 import type { OpenAiContext } from './context.ts';
 import { intField, numberField, parseSize } from './fields.ts';
-import { readForm, writeDataUrl, type UploadedFile } from './form.ts';
+import { isJsonObject, readForm, writeDataUrl, type UploadedFile } from './form.ts';
 import { resolveOpenAiModel } from './models.ts';
 import { renamingFields, type FieldNames } from './openai-errors.ts';
 import { importUploads, probeUploads } from './upload-images.ts';
@@ -26,6 +27,7 @@ const videoSchema = z
 type VideoBody = z.infer<typeof videoSchema>;
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+const remixSchema = z.object({ prompt: z.string().min(1) }).strict();
 const contentQuery = z.object({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).default('video') }).strict();
 const listQuery = z
   .object({ after: z.string().max(100).optional(), limit: intField(1, 100).default(20), order: z.enum(['asc', 'desc']).default('desc') })
@@ -37,6 +39,7 @@ const fieldNames: FieldNames = {
   'params.height': 'size',
   image: 'input_reference',
   'image_asset_ids[0]': 'input_reference.file_id',
+  remix_of: 'video_id',
 };
 
 /** OpenAI's defaults: a 4-second portrait 720x1280 clip. */
@@ -85,6 +88,19 @@ export function registerVideoRoutes(scope: FastifyInstance, context: OpenAiConte
       await renamingFields(fieldNames, () => planJob(runtime, tenantId, input, probed));
       return { ...input, image_asset_ids: await importUploads(runtime, tenantId, [reference]) };
     });
+    const job = await renamingFields(fieldNames, () => submitJob(runtime, tenantId, input));
+    return videoView(job);
+  });
+
+  // A remix of one of the tenant's videos (a job): it runs on the provider and model that made it.
+  scope.post('/v1/videos/:id/remix', async (request) => {
+    const tenantId = tenantOf(request);
+    const { id } = parseInput(idParams, request.params);
+    if (!isJsonObject(request.body)) throw new InputError('body: send a JSON object, e.g. {"prompt": "..."}', { field: 'body' });
+    const body = parseInput(remixSchema, request.body);
+    const source = await videoOf(context, id, tenantId);
+    const openaiModel = source.metadata.openai_model;
+    const input: GenerationRequestInput = { kind: 'video', prompt: body.prompt, remix_of: source.id, ...(openaiModel ? { metadata: { openai_model: openaiModel } } : {}) };
     const job = await renamingFields(fieldNames, () => submitJob(runtime, tenantId, input));
     return videoView(job);
   });

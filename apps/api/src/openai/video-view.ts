@@ -48,7 +48,7 @@ export function videoView(job: JobRecord, outputs: readonly AssetRecord[] = []) 
     completed_at: status === 'completed' ? unixSeconds(job.finishedAt) : null,
     expires_at: null,
     prompt: job.request.prompt,
-    remixed_from_video_id: null,
+    remixed_from_video_id: job.request.remix_of ?? null,
     seconds: seconds === undefined ? '' : String(seconds),
     size: sizeOf(job, video),
     error: errorOf(job),

@@ -65,7 +65,7 @@ async function waitForTerminal(runtime: Runtime, jobId: string, progress: Progre
 
 export async function generateLocal(
   request: GenerationRequestInput,
-  options: { image?: string; output?: string },
+  options: { image?: string; mask?: string; output?: string },
   progress: ProgressDisplay,
 ): Promise<GenerateResult> {
   const runtime = await createRuntime({ command: 'generate', logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
@@ -88,10 +88,12 @@ export async function generateLocal(
   process.once('SIGINT', onInterrupt);
   try {
     const image = options.image === undefined ? undefined : await probeImageFile(options.image);
+    const mask = options.mask === undefined ? undefined : await probeImageFile(options.mask, 'mask');
     // Validate everything before anything is stored or enqueued.
-    const plan = await planJob(runtime, defaultTenantId, request, image ? [image] : []);
+    const plan = await planJob(runtime, defaultTenantId, request, image ? [image] : [], mask);
     const input = { ...request };
     if (options.image !== undefined) input.image_asset_ids = [(await importImageFile(runtime, defaultTenantId, options.image)).id];
+    if (options.mask !== undefined) input.mask_asset_id = (await importImageFile(runtime, defaultTenantId, options.mask)).id;
     const providers = [...new Set(plan.targets.map((target) => target.provider))];
     fleet = await startWorkers(runtime, { providers });
     try {

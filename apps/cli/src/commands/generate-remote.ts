@@ -15,17 +15,17 @@ type JobWithOutputs = JobView & { outputs: AssetView[] };
 export async function generateRemote(
   client: ApiClient,
   request: GenerationRequestInput,
-  options: { image?: string; output?: string },
+  options: { image?: string; mask?: string; output?: string },
   progress: ProgressDisplay,
 ): Promise<GenerateResult> {
   const input = { ...request };
-  if (options.image !== undefined) {
-    const image = await probeImageFile(options.image);
-    const upload = await client.request<AssetView>('POST', '/v1/uploads', new Uint8Array(await readFile(options.image)), {
-      'content-type': image.mime,
-    });
-    input.image_asset_ids = [upload.id];
-  }
+  const upload = async (file: string, field: string): Promise<string> => {
+    const image = await probeImageFile(file, field);
+    const stored = await client.request<AssetView>('POST', '/v1/uploads', new Uint8Array(await readFile(file)), { 'content-type': image.mime });
+    return stored.id;
+  };
+  if (options.image !== undefined) input.image_asset_ids = [await upload(options.image, 'image')];
+  if (options.mask !== undefined) input.mask_asset_id = await upload(options.mask, 'mask');
   let job = await client.request<JobWithOutputs>('POST', '/v1/jobs', input);
   const onInterrupt = () => {
     void client.raw('POST', `/v1/jobs/${job.id}/cancel`).finally(() => process.exit(130));

@@ -12,6 +12,7 @@ import {
 } from '@mediagate/core';
 import { validateAgainstCapabilities, type CostEstimate, type ImageInput } from '@mediagate/providers';
 import type { RouteStrategy } from '../config/schema.ts';
+import type { ProviderInputs } from '../inputs.ts';
 import type { Runtime } from '../runtime.ts';
 import { defaultTargets, toProviderRequest } from '../targets.ts';
 import { routing } from './routing.ts';
@@ -69,9 +70,9 @@ function unknownModel(runtime: Runtime, value: string): InputError {
 }
 
 /** Checks `target` against the request (throws InputError naming `field`) and prices it. */
-function fit(runtime: Runtime, request: GenerationRequest, images: ImageInput[], target: Target, field: string): CostEstimate {
+function fit(runtime: Runtime, request: GenerationRequest, images: ImageInput[], target: Target, field: string, inputs: ProviderInputs = {}): CostEstimate {
   const { adapter, spec } = runtime.providers.resolve(target, field);
-  const providerRequest = toProviderRequest(request, target, images);
+  const providerRequest = toProviderRequest(request, target, images, inputs);
   validateAgainstCapabilities(adapter.id, spec, providerRequest);
   adapter.validate?.(providerRequest);
   return spec.estimate(providerRequest);
@@ -100,6 +101,7 @@ async function routeCandidates(
   images: ImageInput[],
   name: string,
   spec: RouteSpec,
+  inputs: ProviderInputs = {},
 ): Promise<Map<Candidate, CostEstimate>> {
   const candidates = new Map<Candidate, CostEstimate>();
   const refusals: { target: string; error: InputError }[] = [];
@@ -110,7 +112,7 @@ async function routeCandidates(
     if (spec.optional && (adapter === undefined || !adapter.models.some((model) => model.id === target.model))) continue;
     if (spec.optional && !keyAvailable(runtime, target.provider)) continue;
     try {
-      const estimate = fit(runtime, request, images, target, 'model');
+      const estimate = fit(runtime, request, images, target, 'model', inputs);
       candidates.set({ target, weight: entry.weight, estimateUsd: estimate.usd }, estimate);
     } catch (error) {
       // A target that cannot run this request is not a candidate; the others may.
@@ -145,10 +147,10 @@ export function checkModelNames(runtime: Runtime, request: GenerationRequest): v
 }
 
 /** Resolves and orders the request's targets; throws InputError (naming the field) on bad input. */
-export async function planRoute(runtime: Runtime, request: GenerationRequest, images: ImageInput[]): Promise<RoutePlan> {
+export async function planRoute(runtime: Runtime, request: GenerationRequest, images: ImageInput[], inputs: ProviderInputs = {}): Promise<RoutePlan> {
   const fallbacks = (request.fallbacks ?? []).map((value, index) => strictTarget(runtime, value, `fallbacks[${index}]`));
   const fitAll = (targets: Target[], fields: string[]): RoutePlan['estimates'] =>
-    targets.map((target, index) => fit(runtime, request, images, target, fields[index] ?? 'model'));
+    targets.map((target, index) => fit(runtime, request, images, target, fields[index] ?? 'model', inputs));
   const fallbackFields = fallbacks.map((_, index) => `fallbacks[${index}]`);
   const model = request.model;
   const spec = model === undefined || model.includes('/') ? undefined : findRoute(runtime, request.kind, model);
@@ -163,7 +165,7 @@ export async function planRoute(runtime: Runtime, request: GenerationRequest, im
     throw new InputError(`fallbacks: route "${model}" fans out to every target at once; it takes no fallbacks`, { field: 'fallbacks' });
   }
   const { breakers, stats } = routing(runtime);
-  const priced = await routeCandidates(runtime, request, images, model, spec);
+  const priced = await routeCandidates(runtime, request, images, model, spec, inputs);
   const candidates = [...priced.keys()];
   const needsStats = spec.strategy === 'fastest' || spec.strategy === 'adaptive';
   const observed = needsStats ? await stats.observe(candidates.map((candidate) => candidate.target)) : new Map();
@@ -183,14 +185,14 @@ export async function planRoute(runtime: Runtime, request: GenerationRequest, im
   if (spec.lastResort !== undefined && spec.strategy !== 'fan-out') {
     const last = parseTarget(spec.lastResort) as Target;
     if (!targets.some((target) => formatTarget(target) === spec.lastResort)) {
-      estimates.push(fit(runtime, request, images, last, 'model'));
+      estimates.push(fit(runtime, request, images, last, 'model', inputs));
       targets.push(last);
     }
   }
   const seen = new Set(targets.map(formatTarget));
   for (const [index, target] of fallbacks.entries()) {
     if (seen.has(formatTarget(target))) continue;
-    estimates.push(fit(runtime, request, images, target, fallbackFields[index] ?? 'fallbacks'));
+    estimates.push(fit(runtime, request, images, target, fallbackFields[index] ?? 'fallbacks', inputs));
     targets.push(target);
   }
   return { route: model, strategy: spec.strategy, targets, estimates, fanOut: spec.strategy === 'fan-out' };

@@ -1,5 +1,6 @@
 // OpenAI image generations and edits: normalized params → `/images/generations` (JSON) or
-// `/images/edits` (multipart, reference images as image[]), answers read as base64 images.
+// `/images/edits` (multipart, reference images as image[], the mask as mask), answers read as base64 images.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, ProviderError, formatMime } from '@mediagate/core';
@@ -23,9 +24,21 @@ function familyOf(model: string): ImageFamily {
   return family;
 }
 
-/** Rules the capability declaration cannot express: exact size sets, gpt-image-2's grid and ratio, quality names. */
+/** The mask must be "a valid PNG file, less than 4MB" (images/edits reference, `mask`). */
+const maxMaskBytes = 4 * 1024 * 1024;
+
+/** Rules the capability declaration cannot express: exact size sets, gpt-image-2's grid and ratio, quality names, mask size. */
 export function validateImage(request: ProviderRequest): void {
   const family = familyOf(request.model);
+  if (request.mask !== undefined) {
+    const bytes = statSync(request.mask.path, { throwIfNoEntry: false })?.size ?? 0;
+    if (bytes >= maxMaskBytes) {
+      throw new InputError(`mask_asset_id: the mask is ${bytes} bytes; openai/${request.model} takes a mask under 4 MB (${maxMaskBytes} bytes)`, {
+        field: 'mask_asset_id',
+        allowed: [0, maxMaskBytes - 1],
+      });
+    }
+  }
   const { width, height, quality } = request.params;
   if ((width === undefined) !== (height === undefined)) {
     throw new InputError(`params.${width === undefined ? 'height' : 'width'}: openai/${request.model} needs width and height together`, {
@@ -99,8 +112,10 @@ export async function generateImages(client: OpenAI, request: ProviderRequest, c
         toFile(await readFile(image.path), `image-${index + 1}${path.extname(image.path) || '.png'}`, { type: image.mime }),
       ),
     );
+    // Applied by OpenAI to the first image; same size as it (checked at submit).
+    const mask = request.mask === undefined ? undefined : await toFile(await readFile(request.mask.path), 'mask.png', { type: 'image/png' });
     answer = await call(ctx, 'POST /images/edits', (signal) =>
-      client.images.edit({ ...body, image: files } as unknown as OpenAI.ImageEditParamsNonStreaming, { signal }),
+      client.images.edit({ ...body, image: files, ...(mask ? { mask } : {}) } as unknown as OpenAI.ImageEditParamsNonStreaming, { signal }),
     );
   }
   const parsed = imagesResponseSchema.safeParse(answer);

@@ -58,6 +58,8 @@ function imageCapabilities(family: ImageFamily): ModelCapabilities {
     defaultFormat: 'png',
     async: false,
     cancel: false,
+    // A mask applies to the first reference image on /images/edits; DALL·E 3 has no edits.
+    ...(dalle ? {} : { mask: true }),
   };
 }
 
@@ -169,6 +171,8 @@ function videoModel(id: 'sora-2' | 'sora-2-pro', description: string): ModelSpec
       async: true,
       // No cancel endpoint: DELETE removes finished videos only.
       cancel: false,
+      // POST /videos/{id}/remix: a new video from a completed one and a new prompt.
+      remix: true,
       deprecated: soraDeprecation,
     },
     pricing: pro

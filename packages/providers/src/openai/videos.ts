@@ -1,11 +1,12 @@
-// Sora videos through OpenAI's Videos API: create (optionally from a first-frame image), poll the
-// video object's status and progress, and hand the engine `/videos/{id}/content` to download.
+// Sora videos through OpenAI's Videos API: create (optionally from a first-frame image) or remix an
+// earlier video, poll the video object's status and progress, and hand the engine
+// `/videos/{id}/content` to download.
 import { InputError, ProviderError } from '@mediagate/core';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import sharp from 'sharp';
 import { z } from 'zod';
-import type { CallContext, JsonValue, PollResult, ProviderRequest, SubmitResult } from '../contract.ts';
+import type { CallContext, JsonValue, PollResult, ProviderRequest, RemixSource, SubmitResult } from '../contract.ts';
 import { isContentPolicyBody } from '../http/classify.ts';
 import { call } from './client.ts';
 import { proOnlySizes, videoSizes } from './models.ts';
@@ -19,6 +20,9 @@ const videoSchema = z.object({
 type VideoObject = z.infer<typeof videoSchema>;
 
 const operationSchema = z.object({ id: z.string().min(1) });
+
+/** What the API makes when `seconds` is left out. */
+const defaultSeconds = 4;
 
 export function videoOperationId(operation: JsonValue): string {
   const parsed = operationSchema.safeParse(operation);
@@ -38,7 +42,26 @@ export function videoSize(request: ProviderRequest): string {
   return videoSizes[request.model]?.[ratio ?? '16:9'] ?? '1280x720';
 }
 
+/** A remix starts from the source video alone and keeps its length and size (the API takes only a prompt). */
+function validateRemix(request: ProviderRequest, source: RemixSource): void {
+  if (request.images.length > 0) {
+    throw new InputError(`image_asset_ids: a Sora remix takes no reference image; it starts from job ${source.jobId}'s video`, { field: 'image_asset_ids' });
+  }
+  const seconds = source.params.duration ?? defaultSeconds;
+  if ((request.params.duration ?? defaultSeconds) !== seconds) {
+    throw new InputError(`params.duration: a Sora remix keeps the ${seconds} s of job ${source.jobId}; leave duration out`, {
+      field: 'params.duration',
+      allowed: [seconds],
+    });
+  }
+  const size = videoSize({ ...request, params: source.params });
+  if (videoSize(request) !== size) {
+    throw new InputError(`params.width: a Sora remix keeps the ${size} of job ${source.jobId}; leave the size out`, { field: 'params.width', allowed: [size] });
+  }
+}
+
 export function validateVideo(request: ProviderRequest): void {
+  if (request.remix !== undefined) validateRemix(request, request.remix);
   const { width, height } = request.params;
   if ((width === undefined) !== (height === undefined)) {
     throw new InputError(`params.${width === undefined ? 'height' : 'width'}: openai/${request.model} needs width and height together`, {
@@ -88,13 +111,23 @@ function parseVideo(answer: unknown, what: string): VideoObject {
   return parsed.data;
 }
 
+/** POST /videos/{id}/remix with the new prompt: a new video object, polled like a created one. */
+async function remixVideo(client: OpenAI, request: ProviderRequest, source: RemixSource, ctx: CallContext): Promise<SubmitResult> {
+  const sourceId = videoOperationId(source.operation);
+  const what = `POST /videos/${sourceId}/remix`;
+  const video = parseVideo(await call(ctx, what, (signal) => client.videos.remix(sourceId, { prompt: request.prompt }, { signal })), what);
+  if (video.status === 'failed') toPoll(video, '', '');
+  return { status: 'pending', operation: { id: video.id } };
+}
+
 export async function createVideo(client: OpenAI, request: ProviderRequest, ctx: CallContext): Promise<SubmitResult> {
+  if (request.remix !== undefined) return remixVideo(client, request, request.remix, ctx);
   const size = videoSize(request);
   const reference = await firstFrame(request, size);
   const body = {
     model: request.model,
     prompt: request.prompt,
-    seconds: String(request.params.duration ?? 4),
+    seconds: String(request.params.duration ?? defaultSeconds),
     size,
     ...(reference ? { input_reference: reference } : {}),
   } as OpenAI.VideoCreateParams;
