@@ -3,14 +3,15 @@
 // or sending anything.
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '@mediagate/core';
-import { budgetStatus, planJob, toProviderRequest, type Runtime } from '@mediagate/engine';
+import { budgetStatus, checkImageLinks, planJob, toProviderRequest, type Runtime } from '@mediagate/engine';
 import { validateAgainstCapabilities } from '@mediagate/providers';
 import { jobRequestBody, tenantOf } from './routes-jobs.ts';
 
 export interface PricedModel {
   provider: string;
   model: string;
-  usd: number;
+  /** null when the model's price is unknown (a Replicate model outside the price list). */
+  usd: number | null;
   basis: string;
 }
 
@@ -35,9 +36,10 @@ export function registerEstimateRoutes(app: FastifyInstance, runtime: Runtime): 
       const alternatives: PricedModel[] = [];
       for (const adapter of runtime.providers.list()) {
         for (const spec of adapter.models) {
-          const providerRequest = toProviderRequest(plan.request, { provider: adapter.id, model: spec.id }, plan.images);
+          const providerRequest = toProviderRequest(plan.request, { provider: adapter.id, model: spec.id }, plan.images, plan.inputs);
           try {
             validateAgainstCapabilities(adapter.id, spec, providerRequest);
+            checkImageLinks(runtime.settings, { provider: adapter.id, model: spec.id }, spec, providerRequest.images.length);
             adapter.validate?.(providerRequest);
           } catch (error) {
             // A model that cannot run the request is simply not an alternative.
@@ -48,23 +50,29 @@ export function registerEstimateRoutes(app: FastifyInstance, runtime: Runtime): 
         }
       }
       const estimate = { provider: first?.provider ?? '', model: first?.model ?? '', usd: plan.estimate.usd, basis: plan.estimate.basis };
-      // The lowest price; a tie goes to the requested model, then to registry order.
+      // The lowest known price; a tie goes to the requested model, then to registry order.
       const cheapest = alternatives.reduce<PricedModel>(
-        (best, candidate) => (candidate.usd < best.usd ? candidate : best),
+        (best, candidate) => (candidate.usd !== null && (best.usd === null || candidate.usd < best.usd) ? candidate : best),
         alternatives.find((option) => option.provider === estimate.provider && option.model === estimate.model) ?? estimate,
       );
       const { route } = plan;
-      const targets = route.targets.map((target, index) => ({ provider: target.provider, model: target.model, usd: route.estimates[index]?.usd ?? 0 }));
-      const reserveUsd = route.fanOut ? targets.reduce((sum, target) => sum + target.usd, 0) : Math.max(0, ...targets.map((target) => target.usd));
+      const targets = route.targets.map((target, index) => ({ provider: target.provider, model: target.model, usd: route.estimates[index]?.usd ?? null }));
+      const prices = targets.map((target) => target.usd);
+      // A route with an unknown price has no amount to reserve: under a budget, submitting it is refused (price_unknown).
+      const reserveUsd = prices.some((usd) => usd === null)
+        ? null
+        : route.fanOut
+          ? prices.reduce<number>((sum, usd) => sum + (usd ?? 0), 0)
+          : Math.max(0, ...prices.map((usd) => usd ?? 0));
       const budgets = await budgetStatus(runtime, tenantOf(request));
       return {
         object: 'estimate',
         estimate,
-        route: { name: route.route ?? null, strategy: route.strategy ?? null, fan_out: route.fanOut, targets, reserve_usd: Math.round(reserveUsd * 1e6) / 1e6 },
+        route: { name: route.route ?? null, strategy: route.strategy ?? null, fan_out: route.fanOut, targets, reserve_usd: reserveUsd === null ? null : Math.round(reserveUsd * 1e6) / 1e6 },
         alternatives,
         cheapest,
         budgets,
-        within_budget: budgets.every((budget) => budget.remaining_usd + 1e-9 >= reserveUsd),
+        within_budget: budgets.every((budget) => reserveUsd !== null && budget.remaining_usd + 1e-9 >= reserveUsd),
       };
     },
   );

@@ -45,6 +45,26 @@ export const aspectRatioSchema = z
   .string()
   .regex(/^[1-9]\d{0,2}:[1-9]\d{0,2}$/, 'an aspect ratio like 16:9');
 
+/** Largest `params.provider_input`, as compact JSON in UTF-8. */
+export const providerInputMaxBytes = 8192;
+
+/** Whether every key and string in a JSON value can be stored (see isStorableText). */
+function isStorableJson(value: unknown): boolean {
+  if (typeof value === 'string') return isStorableText(value);
+  if (Array.isArray(value)) return value.every(isStorableJson);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([key, item]) => isStorableText(key) && isStorableJson(item));
+  return true;
+}
+
+/**
+ * A provider's own input object, passed through as given to models that take one (Replicate):
+ * a JSON object of at most 8 KB whose names are the model's, not Mediagate's.
+ */
+const providerInputSchema = z
+  .record(z.string().min(1).max(200), z.json())
+  .refine(isStorableJson, 'must not contain NUL characters or unpaired surrogates')
+  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).byteLength <= providerInputMaxBytes, `at most ${providerInputMaxBytes} bytes as JSON`);
+
 export const generationParamsSchema = z
   .object({
     width: z.number().int().positive().max(16384).optional(),
@@ -75,6 +95,11 @@ export const generationParamsSchema = z
       .optional(),
     /** A short label set apart from the main text, e.g. a brand or handle. */
     brand: storableText().min(1).max(80).optional(),
+    /**
+     * The model's own inputs by the provider's names, merged into what Mediagate sends (models whose
+     * capabilities list provider_input; an input Mediagate already sets is refused, not replaced).
+     */
+    provider_input: providerInputSchema.optional(),
     /** Fault injection and timing for the simulated provider (ignored by real providers: rejected). */
     simulate: z
       .object({

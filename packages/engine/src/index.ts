@@ -9,6 +9,7 @@ export * from './runtime.ts';
 export * from './targets.ts';
 export * from './submit.ts';
 export * from './assets.ts';
+export * from './asset-links.ts';
 export * from './inputs.ts';
 export * from './runner.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';

@@ -13,6 +13,7 @@ import type { QueuePayload } from './queues.ts';
 import { circuitOpenError, recordAttempt, routingFeedback, routing } from './routing/routing.ts';
 import type { Runtime } from './runtime.ts';
 import { loadJobInputs, type ProviderInputs } from './inputs.ts';
+import { referenceLinkSeconds } from './asset-links.ts';
 import { loadImages } from './submit.ts';
 import { toProviderRequest } from './targets.ts';
 
@@ -144,7 +145,7 @@ export class JobRunner {
     const { repo, providers, keys, settings } = this.#runtime;
     const target = job.targets[job.targetIndex];
     if (target === undefined) return this.#fail(job, { class: 'internal', message: 'job has no target left' });
-    const resolved = providers.resolve(target);
+    const resolved = providers.resolve(target, 'model', job.kind);
 
     const last = job.status === 'queued' ? undefined : (await repo.listAttempts(job.id)).at(-1);
     if (last?.status === 'pending' && last.provider === target.provider && last.model === target.model) {
@@ -202,7 +203,8 @@ export class JobRunner {
       let images: ImageInput[];
       let inputs: ProviderInputs;
       try {
-        images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? []);
+        const limitMs = this.#runtime.settings.attemptTimeoutMs ?? resolved.adapter.attemptTimeoutMs;
+        images = await loadImages(this.#runtime, job.tenantId, job.request.image_asset_ids ?? [], referenceLinkSeconds(limitMs));
         inputs = await loadJobInputs(this.#runtime, job);
       } catch (error) {
         // Nothing was sent: say why rather than leave the attempt looking like a crash mid-send.

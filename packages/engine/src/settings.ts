@@ -49,6 +49,12 @@ export interface Settings {
   secret: string | undefined;
   /** Webhook delivery: retry schedule, attempt timeout, relay interval (MEDIAGATE_WEBHOOK_*). */
   webhooks: WebhookSettings;
+  /**
+   * MEDIAGATE_PUBLIC_URL: this server's base URL as providers on the internet reach it (no trailing
+   * slash). When set, workers give providers that fetch reference images (Luma keyframes) signed,
+   * expiring links to them under it; unset, those models refuse reference images.
+   */
+  publicUrl?: string | undefined;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -62,6 +68,22 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min 
 }
 
 const baseUrlPrefix = 'MEDIAGATE_BASE_URL_';
+
+/** MEDIAGATE_PUBLIC_URL without its trailing slashes; anything but an http(s) URL without query is refused. */
+function publicUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.MEDIAGATE_PUBLIC_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new InputError(`MEDIAGATE_PUBLIC_URL: "${raw}" is not an http(s) base URL like https://mediagate.example.com`, { field: 'MEDIAGATE_PUBLIC_URL' });
+  }
+  return raw.replace(/\/+$/, '');
+}
 
 /** `MEDIAGATE_BASE_URL_OPENAI=https://…` → `{ openai: 'https://…' }`; anything but an http(s) URL is refused. */
 function providerBaseUrlsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -112,5 +134,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     queuePrefix: env.MEDIAGATE_QUEUE_PREFIX || '',
     secret: env.MEDIAGATE_SECRET || undefined,
     webhooks: loadWebhookSettings(env),
+    publicUrl: publicUrlFromEnv(env),
   };
 }

@@ -11,10 +11,11 @@ import {
 } from '@mediagate/core';
 import type { JobRecord } from '@mediagate/db';
 import type { CostEstimate, ImageInput } from '@mediagate/providers';
+import { publicAssetUrl } from './asset-links.ts';
 import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
-import { checkMaskImage, loadMask, loadRemixSource, remixedRequest } from './inputs.ts';
+import { checkMaskImage, loadMask, loadRemixSource, remixedRequest, type ProviderInputs } from './inputs.ts';
 import { checkPool } from './limits/pools.ts';
-import { reserveBudget, settleJob } from './budgets/budgets.ts';
+import { checkPricesKnown, reserveBudget, settleJob } from './budgets/budgets.ts';
 import { applyPreset } from './presets/presets.ts';
 import { checkModelNames, planRoute, type RoutePlan } from './routing/plan.ts';
 import type { Runtime } from './runtime.ts';
@@ -24,13 +25,18 @@ export interface JobPlan {
   request: GenerationRequest;
   targets: Target[];
   images: ImageInput[];
+  /** The mask and remix source the request names, as its targets were checked with. */
+  inputs: ProviderInputs;
   estimate: CostEstimate;
   /** How `model` was resolved: route, strategy, every target's estimate, fan-out. */
   route: RoutePlan;
 }
 
-/** Loads the reference images a request names, from the caller's tenant only. */
-export async function loadImages(runtime: Runtime, tenantId: string, assetIds: readonly string[]): Promise<ImageInput[]> {
+/**
+ * Loads the reference images a request names, from the caller's tenant only. With `linkSeconds`
+ * (the worker's attempt) each also gets a signed link of that lifetime when MEDIAGATE_PUBLIC_URL is set.
+ */
+export async function loadImages(runtime: Runtime, tenantId: string, assetIds: readonly string[], linkSeconds?: number): Promise<ImageInput[]> {
   return Promise.all(
     assetIds.map(async (id, index) => {
       const asset = await runtime.repo.getAsset(id, tenantId);
@@ -39,7 +45,8 @@ export async function loadImages(runtime: Runtime, tenantId: string, assetIds: r
       if (asset.kind !== 'image' || asset.width === null || asset.height === null) {
         throw new InputError(`${field}: asset "${id}" is ${asset.mime}, not an image`, { field });
       }
-      return { path: await runtime.store.localPath(asset.storageKey), mime: asset.mime, width: asset.width, height: asset.height };
+      const url = linkSeconds === undefined ? undefined : publicAssetUrl(runtime.settings, runtime.secrets, asset.id, linkSeconds);
+      return { path: await runtime.store.localPath(asset.storageKey), mime: asset.mime, width: asset.width, height: asset.height, ...(url ? { url } : {}) };
     }),
   );
 }
@@ -72,12 +79,13 @@ async function prepareJob(
   const fetched = urls.length > 0 ? await fetchImageUrls(runtime, urls) : undefined;
   try {
     const resolvedImages = [...storedImages, ...(fetched?.images ?? [])];
-    const route = await planRoute(runtime, request, resolvedImages, { ...(mask ? { mask } : {}), ...(remix ? { remix } : {}) });
+    const inputs = { ...(mask ? { mask } : {}), ...(remix ? { remix } : {}) };
+    const route = await planRoute(runtime, request, resolvedImages, inputs);
     // After the targets said they take a mask at all: its pixels are the next question.
     if (mask) await checkMaskImage(mask);
     checkPool(runtime.keys, request.pool, route.targets);
     const estimate = route.estimates[0] ?? { usd: 0, basis: 'free' };
-    const plan = { request, targets: route.targets, images: resolvedImages, estimate, route };
+    const plan = { request, targets: route.targets, images: resolvedImages, inputs, estimate, route };
     return fetched ? { ...plan, fetched } : plan;
   } catch (error) {
     await fetched?.discard();
@@ -151,6 +159,12 @@ export async function submitOrReplayJob(
       return { job: existing, created: false, request: asStoredBefore(plan.request, existing.request) };
     }
   }
+  try {
+    checkPricesKnown(runtime, tenantId, plan.route.targets.map((target, index) => ({ target, usd: plan.route.estimates[index]?.usd ?? null })));
+  } catch (error) {
+    await fetched?.discard();
+    throw error;
+  }
   // Only now, with every URL and capability checked, are fetched images stored. Two first
   // requests racing under one key both get here; createJob keeps one and the other's images
   // stay as uploads.
@@ -158,7 +172,8 @@ export async function submitOrReplayJob(
   if (plan.route.fanOut) return submitFanOut(runtime, tenantId, plan, request, options);
   const id = newId('job');
   // The most this job can cost: fallbacks may land on a dearer target than the first.
-  const reserved = await reserveBudget(runtime, tenantId, [{ jobId: id, usd: Math.max(0, ...plan.route.estimates.map((estimate) => estimate.usd)) }]);
+  // (An unknown price got past checkPricesKnown only because no budget applies: nothing is reserved.)
+  const reserved = await reserveBudget(runtime, tenantId, [{ jobId: id, usd: Math.max(0, ...plan.route.estimates.map((estimate) => estimate.usd ?? 0)) }]);
   const created = await createAndEnqueue(runtime, tenantId, plan, request, {
     id,
     targets: plan.targets,

@@ -10,6 +10,11 @@ export interface ImageInput {
   mime: string;
   width: number;
   height: number;
+  /**
+   * A signed, expiring link to the same image on this server, for providers that fetch inputs
+   * themselves; set for the worker's attempt when MEDIAGATE_PUBLIC_URL is configured.
+   */
+  url?: string;
 }
 
 /** The normalized request an adapter receives, already validated against its capabilities. */
@@ -138,6 +143,11 @@ export interface ModelCapabilities {
   cancel: boolean;
   /** Set when the provider has announced the model's shutdown. */
   deprecated?: string;
+  /**
+   * Reference images reach the provider only as URLs it fetches (ImageInput.url), so this model
+   * takes them only when MEDIAGATE_PUBLIC_URL is configured.
+   */
+  referenceImageUrls?: boolean;
   /** Takes a mask with its first reference image (request `mask_asset_id`). */
   mask?: boolean;
   /** Can remix an output it made earlier (request `remix_of`). */
@@ -156,7 +166,8 @@ export interface PriceEntry {
 }
 
 export interface CostEstimate {
-  usd: number;
+  /** null when the model's price is unknown (e.g. a Replicate model outside the price list). */
+  usd: number | null;
   /** Human-readable basis, e.g. "2 images × $0.04". */
   basis: string;
 }
@@ -186,6 +197,11 @@ export interface ProviderAdapter {
    */
   paid: boolean;
   models: readonly ModelSpec[];
+  /**
+   * A model outside `models` this provider can run as `kind` (Replicate runs any model by name);
+   * throws InputError naming `field` when `model` cannot be one.
+   */
+  resolveModel?(model: string, kind: JobKind, field: string): ModelSpec;
   /** Jobs one worker process runs against this provider at once. */
   defaultConcurrency: number;
   /** Upper bound for one attempt, submit through the last poll. */

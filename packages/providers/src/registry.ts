@@ -1,6 +1,6 @@
 // The set of providers a process knows, and resolution of "provider/model" to an adapter and
 // model spec with errors that list what exists.
-import { InputError, formatTarget, type Target } from '@mediagate/core';
+import { InputError, formatTarget, type JobKind, type Target } from '@mediagate/core';
 import type { ModelSpec, ProviderAdapter } from './contract.ts';
 
 export interface ResolvedTarget {
@@ -33,7 +33,12 @@ export class ProviderRegistry {
     return this.list().flatMap((adapter) => adapter.models.map((spec) => `${adapter.id}/${spec.id}`));
   }
 
-  resolve(target: Target, field = 'model'): ResolvedTarget {
+  /**
+   * The adapter and model spec for `target`. A model outside the adapter's list resolves through
+   * its resolveModel (Replicate's any model) as `kind`; without a kind only the name is checked
+   * and the spec answers as an image model.
+   */
+  resolve(target: Target, field = 'model', kind?: JobKind): ResolvedTarget {
     const adapter = this.#adapters.get(target.provider);
     if (adapter === undefined) {
       const known = this.list().map((a) => a.id);
@@ -42,7 +47,8 @@ export class ProviderRegistry {
         allowed: known,
       });
     }
-    const spec = adapter.models.find((model) => model.id === target.model);
+    const listed = adapter.models.find((model) => model.id === target.model);
+    const spec = listed ?? adapter.resolveModel?.(target.model, kind ?? 'image', field);
     if (spec === undefined) {
       const models = adapter.models.map((model) => `${adapter.id}/${model.id}`);
       throw new InputError(`${field}: unknown model "${formatTarget(target)}"; ${adapter.id} has: ${models.join(', ')}`, {

@@ -147,9 +147,13 @@ export interface CostEstimate {
     name: string | null;
     strategy: string | null;
     fan_out: boolean;
-    targets: { provider: string; model: string; usd: number }[];
-    /** What submitting would hold against the budget: the dearest target, or the sum for fan-out. */
-    reserve_usd: number;
+    /** `usd` is null where the model's price is unknown (a Replicate model outside the price list). */
+    targets: { provider: string; model: string; usd: number | null }[];
+    /**
+     * What submitting would hold against the budget: the dearest target, or the sum for fan-out;
+     * null when a price on the route is unknown (under a budget such a job is refused, 402 price_unknown).
+     */
+    reserve_usd: number | null;
   };
   alternatives: PricedModel[];
   cheapest: PricedModel;

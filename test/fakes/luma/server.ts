@@ -1,5 +1,6 @@
-// A fake of Luma's Dream Machine API under /dream-machine/v1: POST /generations (Ray video) and
-// /generations/image (Photon), GET /generations/{id} moving queued → dreaming → completed over
+// A fake of Luma's Dream Machine API under /dream-machine/v1: POST /generations (Ray video, with
+// keyframes frame0/frame1 as {type: "image", url} that it fetches as Luma does, keeping what it got)
+// and /generations/image (Photon), GET /generations/{id} moving queued → dreaming → completed over
 // `generationMs`, DELETE /generations/{id}, Bearer keys, `{detail}` errors (400 for bad fields, 401
 // for a bad key), and output files that can be made to expire. Faults: 429 and 500 on create, a
 // create answer that is not a generation, a generation that fails moderation, a first status poll
@@ -25,19 +26,63 @@ interface Generation {
 
 const shortSides: Record<string, number> = { '540p': 540, '720p': 720, '1080p': 1080, '4k': 2160 };
 
+/** A keyframe image the fake fetched from the URL a request gave it. */
+export interface FetchedKeyframe {
+  frame: 'frame0' | 'frame1';
+  url: string;
+  status: number;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export interface LumaFake extends FakeProvider {
+  /** Every keyframe fetched, in order. */
+  keyframes: FetchedKeyframe[];
+}
+
+/** Why `value` is not Ray's keyframes object, or undefined when it is. */
+function keyframesProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'keyframes: must be an object with frame0 and/or frame1';
+  const entries = Object.entries(value);
+  if (entries.length === 0) return 'keyframes: give frame0 and/or frame1';
+  for (const [name, frame] of entries) {
+    if (name !== 'frame0' && name !== 'frame1') return `keyframes.${name}: extra fields not permitted`;
+    const fields = frame as Record<string, unknown> | null;
+    if (typeof fields !== 'object' || fields === null || fields.type !== 'image') return `keyframes.${name}.type: must be "image" (or "generation")`;
+    if (typeof fields.url !== 'string' || !/^https?:\/\/[^/\s]+/.test(fields.url)) return `keyframes.${name}.url: must be an http(s) URL`;
+    if (Object.keys(fields).some((key) => key !== 'type' && key !== 'url')) return `keyframes.${name}: extra fields not permitted`;
+  }
+  return undefined;
+}
+
 function size(aspectRatio: string, shortSide: number): { width: number; height: number } {
   const [w = 16, h = 9] = aspectRatio.split(':').map(Number);
   const even = (value: number) => Math.round(value / 2) * 2;
   return w >= h ? { width: even((shortSide * w) / h), height: shortSide } : { width: shortSide, height: even((shortSide * h) / w) };
 }
 
-export async function startLumaFake(options: { generationMs?: number } = {}): Promise<FakeProvider> {
+export async function startLumaFake(options: { generationMs?: number } = {}): Promise<LumaFake> {
   const generationMs = options.generationMs ?? 500;
   const faults = new FaultQueue();
   const generations = new Map<string, Generation>();
   const address = { url: '' };
   const files = new OutputFiles(() => address.url);
+  const fetchedKeyframes: FetchedKeyframe[] = [];
   let next = 0;
+
+  /** Fetches each keyframe as Luma does; a problem when one is not an image it can read. */
+  async function fetchKeyframes(frames: Record<string, { url: string }>): Promise<string | undefined> {
+    for (const [frame, { url }] of Object.entries(frames)) {
+      const answer = await fetch(url).catch((error: unknown) => error as Error);
+      if (answer instanceof Error) return `keyframes.${frame}.url: could not fetch the image: ${answer.message}`;
+      const bytes = Buffer.from(await answer.arrayBuffer());
+      const contentType = answer.headers.get('content-type') ?? '';
+      fetchedKeyframes.push({ frame: frame as FetchedKeyframe['frame'], url, status: answer.status, contentType, bytes });
+      if (!answer.ok) return `keyframes.${frame}.url: fetching the image answered ${answer.status}`;
+      if (!/^image\/(png|jpeg|webp)$/.test(contentType)) return `keyframes.${frame}.url: not an image (${contentType || 'no content type'})`;
+    }
+    return undefined;
+  }
 
   function problem(kind: 'image' | 'video', body: Record<string, unknown>): string | undefined {
     const models = kind === 'video' ? ['ray-2', 'ray-flash-2'] : ['photon-1', 'photon-flash-1'];
@@ -47,6 +92,9 @@ export async function startLumaFake(options: { generationMs?: number } = {}): Pr
     if (kind === 'video') {
       if (!['5s', '9s'].includes(String(body.duration))) return 'duration: must be 5s or 9s';
       if (!(String(body.resolution) in shortSides)) return 'resolution: must be 540p, 720p, 1080p or 4k';
+      if (body.keyframes !== undefined) return keyframesProblem(body.keyframes);
+    } else if (body.keyframes !== undefined) {
+      return 'keyframes: extra fields not permitted';
     }
     return undefined;
   }
@@ -89,6 +137,10 @@ export async function startLumaFake(options: { generationMs?: number } = {}): Pr
       const body = jsonBody(request);
       const invalid = body ? problem(kind, body) : 'body: a JSON object is required';
       if (invalid || !body) return sendJson(response, 400, { detail: invalid });
+      if (body.keyframes !== undefined) {
+        const unreadable = await fetchKeyframes(body.keyframes as Record<string, { url: string }>);
+        if (unreadable) return sendJson(response, 400, { detail: unreadable });
+      }
       const fault = faults.take();
       if (fault === 'rate_limit') return sendJson(response, 429, { detail: 'Too many requests, please slow down' }, { 'retry-after': '1' });
       if (fault === 'server_error') return sendJson(response, 500, { detail: 'Internal Server Error' });
@@ -125,5 +177,5 @@ export async function startLumaFake(options: { generationMs?: number } = {}): Pr
 
   const started = await startFakeServer(handle);
   address.url = started.url;
-  return asFakeProvider(started, faults);
+  return Object.assign(asFakeProvider(started, faults), { keyframes: fetchedKeyframes });
 }

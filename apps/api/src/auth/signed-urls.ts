@@ -1,10 +1,13 @@
-// Expiring links to an asset's bytes that work without an API key, for sharing: the path of the
-// download plus `expires` (unix seconds) and an HMAC over the asset id and that expiry, made with
-// the 'asset-urls' key derived from the master secret. Changing either invalidates the link.
+// Expiring links to an asset's bytes that work without an API key, for sharing (and for providers
+// that fetch reference images, on MEDIAGATE_PUBLIC_URL): the path of the download plus `expires`
+// (unix seconds) and an HMAC over the asset id and that expiry, made with the 'asset-urls' key
+// derived from the master secret (engine asset-links.ts). Changing either invalidates the link.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput } from '@mediagate/core';
-import type { Secrets } from '@mediagate/engine';
+import { signedAssetData, type Secrets } from '@mediagate/engine';
+
+export { signedAssetPath } from '@mediagate/engine';
 
 export const assetContentRoute = '/v1/assets/:id/content';
 
@@ -41,15 +44,6 @@ const signedQuery = z
   })
   .strict();
 
-function signedData(assetId: string, expires: number): string {
-  return `asset-content\n${assetId}\n${expires}`;
-}
-
-export function signedAssetPath(secrets: Secrets, assetId: string, expires: number): string {
-  const signature = secrets.sign('asset-urls', signedData(assetId, expires));
-  return `/v1/assets/${encodeURIComponent(assetId)}/content?expires=${expires}&signature=${signature}`;
-}
-
 /** A download that carries a signature instead of a key (checked by the route, not the auth hook). */
 export function isSignedAssetRequest(request: FastifyRequest): boolean {
   if (request.routeOptions.url !== assetContentRoute) return false;
@@ -63,7 +57,7 @@ const forbidden = (message: string, code: string, field: string) => new InputErr
 export function checkAssetSignature(secrets: Secrets, assetId: string, query: unknown, now = Date.now()): { expires: number } {
   const { expires: expiresText, signature } = parseInput(signedQuery, query);
   const expires = Number(expiresText);
-  if (!secrets.verify('asset-urls', signedData(assetId, expires), signature)) {
+  if (!secrets.verify('asset-urls', signedAssetData(assetId, expires), signature)) {
     throw forbidden('signature: does not match this asset and expiry; the link was altered or made by another server', 'invalid_signature', 'signature');
   }
   if (expires * 1000 <= now) {

@@ -1,7 +1,7 @@
 // Tenant budgets from mediagate.config.yaml (`budgets.<tenant id>`, else `budgets.default`):
 // a job's estimate is reserved against the UTC day's and month's limits when it is submitted
 // (atomically, in the database) and settled with its actual cost when it ends.
-import { InputError } from '@mediagate/core';
+import { InputError, formatTarget, type Target } from '@mediagate/core';
 import type { BudgetCounter, PeriodLimit } from '@mediagate/db';
 import type { BudgetConfig } from '../config/schema.ts';
 import type { Runtime } from '../runtime.ts';
@@ -52,6 +52,22 @@ export class BudgetExceededError extends InputError {
     this.remainingUsd = remaining;
     this.estimateUsd = estimateUsd;
   }
+}
+
+/**
+ * A budget cannot hold what has no price (a Replicate model outside the price list): under a
+ * budget such a job is refused (402, code price_unknown) rather than counted as $0. A tenant
+ * without a budget runs it, and its estimated and actual cost stay unknown (null).
+ */
+export function checkPricesKnown(runtime: Runtime, tenantId: string, priced: readonly { target: Target; usd: number | null }[], now = new Date()): void {
+  const unpriced = priced.find((entry) => entry.usd === null);
+  if (unpriced === undefined) return;
+  const period = budgetPeriods(budgetFor(runtime, tenantId), now)[0];
+  if (period === undefined) return;
+  throw new InputError(
+    `price unknown: ${formatTarget(unpriced.target)} has no price in Mediagate's pricing data, so the ${period.name} budget of ${formatUsd(period.limitUsd)} for tenant ${tenantId} cannot hold it; use a priced model (GET /v1/providers lists prices) or a tenant without a budget`,
+    { code: 'price_unknown', status: 402, field: 'model' },
+  );
 }
 
 /**

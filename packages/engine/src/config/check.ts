@@ -52,7 +52,15 @@ function checkReferences(config: MediagateConfig, registry: ProviderRegistry): v
       if (target === undefined) throw new ConfigError(`${at}: "${value}" is not "provider/model"`, at);
       const adapter = registry.get(target.provider);
       if (adapter === undefined) throw unknownProvider(at, target.provider, providers);
-      if (!adapter.models.some((model) => model.id === target.model)) {
+      if (adapter.models.some((model) => model.id === target.model)) return;
+      if (adapter.resolveModel) {
+        // A provider that runs models outside its list (Replicate): only the name's shape is known here.
+        try {
+          adapter.resolveModel(target.model, 'image', at);
+        } catch (error) {
+          throw new ConfigError(error instanceof Error ? error.message : String(error), at);
+        }
+      } else {
         const models = adapter.models.map((model) => `${adapter.id}/${model.id}`);
         throw new ConfigError(`${at}: unknown model "${value}"; ${adapter.id} has: ${models.join(', ')}`, at);
       }

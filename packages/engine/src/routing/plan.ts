@@ -11,6 +11,7 @@ import {
   type Target,
 } from '@mediagate/core';
 import { validateAgainstCapabilities, type CostEstimate, type ImageInput } from '@mediagate/providers';
+import { checkImageLinks } from '../asset-links.ts';
 import type { RouteStrategy } from '../config/schema.ts';
 import type { ProviderInputs } from '../inputs.ts';
 import type { Runtime } from '../runtime.ts';
@@ -71,9 +72,10 @@ function unknownModel(runtime: Runtime, value: string): InputError {
 
 /** Checks `target` against the request (throws InputError naming `field`) and prices it. */
 function fit(runtime: Runtime, request: GenerationRequest, images: ImageInput[], target: Target, field: string, inputs: ProviderInputs = {}): CostEstimate {
-  const { adapter, spec } = runtime.providers.resolve(target, field);
+  const { adapter, spec } = runtime.providers.resolve(target, field, request.kind);
   const providerRequest = toProviderRequest(request, target, images, inputs);
   validateAgainstCapabilities(adapter.id, spec, providerRequest);
+  checkImageLinks(runtime.settings, target, spec, providerRequest.images.length);
   adapter.validate?.(providerRequest);
   return spec.estimate(providerRequest);
 }
@@ -137,12 +139,12 @@ export function checkModelNames(runtime: Runtime, request: GenerationRequest): v
     if (!model.includes('/')) {
       if (findRoute(runtime, request.kind, model) === undefined) throw unknownModel(runtime, model);
     } else {
-      runtime.providers.resolve(strictTarget(runtime, model, 'model'), 'model');
+      runtime.providers.resolve(strictTarget(runtime, model, 'model'), 'model', request.kind);
     }
   }
   (request.fallbacks ?? []).forEach((value, index) => {
     const field = `fallbacks[${index}]`;
-    runtime.providers.resolve(strictTarget(runtime, value, field), field);
+    runtime.providers.resolve(strictTarget(runtime, value, field), field, request.kind);
   });
 }
 

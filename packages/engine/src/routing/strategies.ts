@@ -7,8 +7,8 @@ export interface Candidate {
   target: Target;
   /** Share of traffic for `weighted` (1 when the route gives none). */
   weight: number;
-  /** Estimated cost of this request on this target, USD. */
-  estimateUsd: number;
+  /** Estimated cost of this request on this target, USD; null when its price is unknown. */
+  estimateUsd: number | null;
 }
 
 /** What the fleet has observed of one target lately (see stats.ts). */
@@ -81,7 +81,8 @@ export function orderCandidates(strategy: RouteStrategy, candidates: readonly Ca
     case 'cheapest':
       return candidates
         .map((candidate, index) => ({ candidate, index }))
-        .sort((a, b) => a.candidate.estimateUsd - b.candidate.estimateUsd || a.index - b.index)
+        // An unknown price is not a low one: those rank after every priced target.
+        .sort((a, b) => (a.candidate.estimateUsd ?? Number.POSITIVE_INFINITY) - (b.candidate.estimateUsd ?? Number.POSITIVE_INFINITY) || a.index - b.index)
         .map((entry) => entry.candidate);
     case 'fastest':
       // Unmeasured latency (explored but never succeeded) ranks last.

@@ -1,7 +1,8 @@
 // Luma's Dream Machine models as Mediagate capabilities: Ray video (ray-2, ray-flash-2) and Photon
 // images (photon-1, photon-flash-1), with the request fields each one takes. Fields and enums:
-// lumalabs/lumaai-node src/resources/generations/{generations,image}.ts; Ray resolutions 540p–4k and
-// durations "5s"/"9s": https://docs.lumalabs.ai/docs/video-generation.
+// lumalabs/lumaai-node src/resources/generations/{generations,image,video}.ts (keyframes frame0 and
+// frame1, each {type: "image", url}); Ray resolutions 540p–4k and durations "5s"/"9s":
+// https://docs.lumalabs.ai/docs/video-generation.
 import { InputError } from '@mediagate/core';
 import type { ModelSpec, PriceEntry, ProviderRequest } from '../contract.ts';
 import { parseAspectRatio } from '../validate.ts';
@@ -83,9 +84,10 @@ function rayModel(id: 'ray-2' | 'ray-flash-2', description: string): ModelSpec {
     description,
     capabilities: {
       kind: 'video',
-      // Luma takes keyframe images only as URLs it can fetch; Mediagate holds reference images as
-      // local files, so image-to-video goes to providers that take the bytes (runway, fal).
-      modes: ['text-to-video'],
+      // Reference images become keyframes: the first is frame0 (the opening frame), a second
+      // frame1 (the closing frame). Luma fetches them from URLs itself: signed links to this
+      // server, which needs MEDIAGATE_PUBLIC_URL (checked at submit).
+      modes: ['text-to-video', 'image-to-video'],
       params: ['aspect_ratio', 'width', 'height', 'duration', 'format'],
       video: {
         aspectRatios: lumaAspectRatios,
@@ -94,8 +96,9 @@ function rayModel(id: 'ray-2' | 'ray-flash-2', description: string): ModelSpec {
         height: { min: 540, max: 8192 },
         duration: { min: 5, max: 9 },
         durations: [5, 9],
-        maxReferenceImages: 0,
+        maxReferenceImages: 2,
       },
+      referenceImageUrls: true,
       maxN: 1,
       defaultFormat: 'mp4',
       async: true,

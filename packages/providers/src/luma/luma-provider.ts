@@ -1,10 +1,11 @@
-// The Luma adapter: Dream Machine video (POST /generations) and Photon images
-// (POST /generations/image), state polling on GET /generations/{id} (queued → dreaming → completed
-// | failed), and DELETE /generations/{id} to stop and remove one. Bearer key; errors `{detail}`.
+// The Luma adapter: Dream Machine video (POST /generations, reference images as keyframes by URL)
+// and Photon images (POST /generations/image), state polling on GET /generations/{id} (queued →
+// dreaming → completed | failed), and DELETE /generations/{id} to stop and remove one. Bearer key;
+// errors `{detail}`.
 // API: https://docs.lumalabs.ai/reference (paths as in lumalabs/lumaai-node src/resources/generations/).
 import { InputError, ProviderError } from '@mediagate/core';
 import { z } from 'zod';
-import type { CallContext, JsonValue, PollResult, ProviderAdapter, ProviderRequest, SubmitResult } from '../contract.ts';
+import type { CallContext, ImageInput, JsonValue, PollResult, ProviderAdapter, ProviderRequest, SubmitResult } from '../contract.ts';
 import { request as httpRequest, requestJson, type HttpRequestOptions } from '../http/request.ts';
 import { requireKey } from '../http/require-key.ts';
 import { lumaAspectRatio, lumaModels, lumaResolution } from './luma-models.ts';
@@ -37,13 +38,22 @@ function operation(value: JsonValue): z.infer<typeof operationSchema> {
   return parsed.data;
 }
 
-/** The JSON body Luma receives for a request. */
-export function lumaBody(request: ProviderRequest): Record<string, JsonValue> {
-  if (request.images.length > 0) {
-    throw new InputError('image: Luma takes keyframe images only as public URLs it fetches itself, and Mediagate keeps reference images private; use runway/gen4_turbo or a fal image-to-video model', {
-      field: 'image',
-    });
-  }
+/** Ray's keyframes: the first reference image opens the video (frame0), a second one closes it (frame1). */
+function keyframes(images: readonly ImageInput[]): Record<string, JsonValue> {
+  const frames: Record<string, JsonValue> = {};
+  images.forEach((image, index) => {
+    if (image.url === undefined) {
+      throw new InputError('image: Luma fetches keyframe images from a URL and this server has no public address for them; set MEDIAGATE_PUBLIC_URL to a base URL of this server Luma can reach', {
+        field: 'image',
+      });
+    }
+    frames[`frame${index}`] = { type: 'image', url: image.url };
+  });
+  return frames;
+}
+
+/** The request's fields Luma takes, without keyframes: what can be checked before any link exists. */
+function lumaFields(request: ProviderRequest): Record<string, JsonValue> {
   if (request.kind === 'image') {
     return { model: request.model, prompt: request.prompt, aspect_ratio: request.params.aspect_ratio ?? '16:9' };
   }
@@ -54,6 +64,12 @@ export function lumaBody(request: ProviderRequest): Record<string, JsonValue> {
     resolution: lumaResolution(request),
     duration: `${request.params.duration ?? 5}s`,
   };
+}
+
+/** The JSON body Luma receives for a request; reference images must carry their links (ImageInput.url). */
+export function lumaBody(request: ProviderRequest): Record<string, JsonValue> {
+  const fields = lumaFields(request);
+  return request.images.length === 0 ? fields : { ...fields, keyframes: keyframes(request.images) };
 }
 
 export function createLumaProvider(options: LumaProviderOptions = {}): ProviderAdapter {
@@ -83,8 +99,9 @@ export function createLumaProvider(options: LumaProviderOptions = {}): ProviderA
     attemptTimeoutMs,
     pollIntervalMs: options.pollIntervalMs ?? 3000,
 
+    // Links to reference images are made by the worker for the attempt; here only the rest is checked.
     validate(request: ProviderRequest): void {
-      lumaBody(request);
+      lumaFields(request);
     },
 
     async submit(request: ProviderRequest, ctx: CallContext): Promise<SubmitResult> {

@@ -1,14 +1,33 @@
-// The Replicate models Mediagate ships with exact input mappings. Replicate hosts any model, but a
-// model's inputs are its own, so only models listed here are accepted: "replicate/<owner>/<name>"
-// for anything else is refused with this list (see docs/adding-a-provider.md to add one).
+// The Replicate models Mediagate ships with exact input mappings and prices. Any other model runs
+// too (replicate-any-model.ts), with its inputs given raw and its price unknown.
 // Input schemas: each model's API page on replicate.com (read 2026-11-21).
+import { InputError } from '@mediagate/core';
 import type { JsonValue, ModelSpec, PriceEntry, ProviderRequest } from '../contract.ts';
 
 export interface ReplicateModel {
   spec: ModelSpec;
   /** "owner/name" for POST /v1/models/{owner}/{name}/predictions. */
   model: string;
+  /** A version id (64 hex digits): the prediction goes to POST /v1/predictions with it instead. */
+  version?: string;
   input(request: ProviderRequest): Record<string, JsonValue>;
+}
+
+/**
+ * The model's input: what Mediagate maps from the request, plus `params.provider_input` (the
+ * model's own input names). An input both would set is refused rather than silently overridden.
+ */
+export function withProviderInput(target: string, mapped: Record<string, JsonValue>, request: ProviderRequest): Record<string, JsonValue> {
+  const raw = request.params.provider_input ?? {};
+  for (const name of Object.keys(raw)) {
+    if (name in mapped) {
+      throw new InputError(
+        `params.provider_input.${name}: replicate/${target} already gets input.${name} from the request (it sets: ${Object.keys(mapped).join(', ')}); leave ${name} out of provider_input`,
+        { field: `params.provider_input.${name}`, allowed: Object.keys(mapped) },
+      );
+    }
+  }
+  return { ...mapped, ...(raw as Record<string, JsonValue>) };
 }
 
 const date = '2026-11-21';
@@ -29,7 +48,7 @@ function flux(name: 'flux-schnell' | 'flux-dev', usd: number): ReplicateModel {
         output_format: fluxFormats[request.params.format ?? 'webp'] ?? 'webp',
       };
       if (request.params.seed !== undefined) input.seed = request.params.seed;
-      return input;
+      return withProviderInput(model, input, request);
     },
     spec: {
       id: model,
@@ -37,7 +56,7 @@ function flux(name: 'flux-schnell' | 'flux-dev', usd: number): ReplicateModel {
       capabilities: {
         kind: 'image',
         modes: ['text-to-image'],
-        params: ['aspect_ratio', 'n', 'seed', 'format'],
+        params: ['aspect_ratio', 'n', 'seed', 'format', 'provider_input'],
         image: { aspectRatios: fluxAspectRatios, explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, formats: ['webp', 'png', 'jpeg'], maxReferenceImages: 0 },
         maxN: 4,
         defaultFormat: 'webp',
@@ -71,7 +90,7 @@ const wan: ReplicateModel = {
     };
     if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
     if (request.params.seed !== undefined) input.seed = request.params.seed;
-    return input;
+    return withProviderInput('wan-video/wan-2.7-t2v', input, request);
   },
   spec: {
     id: 'wan-video/wan-2.7-t2v',
@@ -79,7 +98,7 @@ const wan: ReplicateModel = {
     capabilities: {
       kind: 'video',
       modes: ['text-to-video'],
-      params: ['aspect_ratio', 'duration', 'seed', 'negative_prompt', 'format'],
+      params: ['aspect_ratio', 'duration', 'seed', 'negative_prompt', 'format', 'provider_input'],
       video: { aspectRatios: ['16:9', '9:16', '1:1'], explicitSize: false, width: { min: 1, max: 1 }, height: { min: 1, max: 1 }, duration: { min: 2, max: 15 }, durations: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], maxReferenceImages: 0 },
       maxN: 1,
       defaultFormat: 'mp4',

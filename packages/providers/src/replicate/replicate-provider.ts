@@ -1,7 +1,8 @@
-// The Replicate adapter, on the official `replicate` client: create a prediction for a curated
-// model (POST /v1/models/{owner}/{name}/predictions, with a Cancel-After deadline and optionally
-// Prefer: wait), poll GET /v1/predictions/{id} (logs → progress), cancel with POST …/cancel.
-// Outputs are handed to the worker as URLs at once: Replicate deletes them after an hour.
+// The Replicate adapter, on the official `replicate` client: create a prediction for a mapped
+// model or any other by name (POST /v1/models/{owner}/{name}/predictions) or version (POST
+// /v1/predictions {version}), with a Cancel-After deadline and optionally Prefer: wait; poll GET
+// /v1/predictions/{id} (logs → progress), cancel with POST …/cancel. Outputs are handed to the
+// worker as URLs at once: Replicate deletes them after an hour.
 //
 // The client retries 429s, 5xxs on GET and anything its fetch throws, with no switch to turn that
 // off. So its fetch goes through Mediagate's HTTP helper and never throws or shows it a retryable
@@ -9,11 +10,12 @@
 // beside it and is rethrown here. One call is one request; retrying is Mediagate's.
 // API: https://replicate.com/docs/reference/http
 import Replicate, { parseProgressFromLogs } from 'replicate';
-import { InputError, ProviderError } from '@mediagate/core';
+import { ProviderError, type JobKind } from '@mediagate/core';
 import { z } from 'zod';
 import type { CallContext, JsonValue, PollResult, ProviderAdapter, ProviderRequest, SubmitResult } from '../contract.ts';
 import { request as httpRequest } from '../http/request.ts';
 import { requireKey } from '../http/require-key.ts';
+import { anyReplicateModel } from './replicate-any-model.ts';
 import { findReplicateModel, replicateModels, type ReplicateModel } from './replicate-models.ts';
 
 export const replicateBaseURL = 'https://api.replicate.com/v1';
@@ -48,13 +50,19 @@ function prediction(value: unknown, what: string): Prediction {
   throw new ProviderError('malformed', `replicate: ${what} is not a prediction: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : ''}`);
 }
 
+/**
+ * A prediction's output files: one URL, a list of them, or (for models that name their outputs)
+ * an object whose values are URLs. Anything else is not media Mediagate can store.
+ */
 function outputUrls(found: Prediction): string[] {
   const output = found.output;
-  const urls = typeof output === 'string' ? [output] : Array.isArray(output) ? output : [];
-  if (urls.length === 0 || !urls.every((url): url is string => typeof url === 'string' && /^https?:\/\//.test(url))) {
-    throw new ProviderError('malformed', `replicate: prediction ${found.id} succeeded without output URLs`);
+  const values =
+    typeof output === 'string' ? [output] : Array.isArray(output) ? output : typeof output === 'object' && output !== null ? Object.values(output) : [];
+  if (values.length === 0 || !values.every((url): url is string => typeof url === 'string' && /^https?:\/\//.test(url))) {
+    const shown = JSON.stringify(output ?? null).slice(0, 200);
+    throw new ProviderError('malformed', `replicate: prediction ${found.id} succeeded without output file URLs (output: ${shown})`);
   }
-  return urls;
+  return values;
 }
 
 /** Replicate's `Cancel-After` duration: whole seconds, at least Replicate's minimum of 5. */
@@ -101,15 +109,9 @@ export function createReplicateProvider(options: ReplicateProviderOptions = {}):
     }
   }
 
-  function model(id: string): ReplicateModel {
-    const found = findReplicateModel(id);
-    if (!found) {
-      throw new InputError(`model: replicate/${id} is not one of the Replicate models Mediagate maps; available: ${replicateModels.map((entry) => `replicate/${entry.spec.id}`).join(', ')}`, {
-        field: 'model',
-        allowed: replicateModels.map((entry) => `replicate/${entry.spec.id}`),
-      });
-    }
-    return found;
+  /** A mapped model, else any model by name or version, run as `kind`. */
+  function model(id: string, kind: JobKind, field = 'model'): ReplicateModel {
+    return findReplicateModel(id) ?? anyReplicateModel(id, kind, field);
   }
 
   function settle(found: Prediction): PollResult {
@@ -142,13 +144,22 @@ export function createReplicateProvider(options: ReplicateProviderOptions = {}):
     attemptTimeoutMs,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
 
+    resolveModel(id: string, kind: JobKind, field: string) {
+      return model(id, kind, field).spec;
+    },
+
+    validate(request: ProviderRequest): void {
+      model(request.model, request.kind).input(request);
+    },
+
     async submit(request: ProviderRequest, ctx: CallContext): Promise<SubmitResult> {
-      const chosen = model(request.model);
+      const chosen = model(request.model, request.kind);
+      const input = chosen.input(request);
       const created = prediction(
         await call(ctx, (api) =>
           api.predictions.create({
-            model: chosen.model,
-            input: chosen.input(request),
+            ...(chosen.version ? { version: chosen.version } : { model: chosen.model }),
+            input,
             signal: ctx.signal,
             ...(options.preferWaitSeconds === undefined ? {} : { wait: options.preferWaitSeconds }),
           }),
