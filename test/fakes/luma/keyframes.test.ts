@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultTenantId, importImageFile, referenceLinkSeconds } from '@mediagate/engine';
+import { defaultTenantId, importImageFile, loadSettings, referenceLinkSeconds } from '@mediagate/engine';
 import type { FastifyInstance } from 'fastify';
 import { createLumaProvider } from '../../../packages/providers/src/luma/luma-provider.ts';
 import { bearer, buildTestApi } from '../../../apps/api/src/test-support.ts';
@@ -48,6 +48,16 @@ async function postJob(body: unknown): Promise<{ status: number; json: Record<st
 }
 
 describe('luma keyframes from a stored image', () => {
+  it('reads MEDIAGATE_PUBLIC_URL as a base URL (a path prefix kept, trailing slashes dropped) and refuses anything else', () => {
+    expect(loadSettings({}).publicUrl).toBeUndefined();
+    expect(loadSettings({ MEDIAGATE_PUBLIC_URL: 'https://media.example.com/gateway/' }).publicUrl).toBe('https://media.example.com/gateway');
+    for (const bad of ['media.example.com', 'ftp://media.example.com', 'https://media.example.com/?a=1']) {
+      expect(() => loadSettings({ MEDIAGATE_PUBLIC_URL: bad })).toThrow(/^MEDIAGATE_PUBLIC_URL: ".*" is not an http\(s\) base URL like https:\/\/mediagate\.example\.com$/);
+    }
+    expect(referenceLinkSeconds(15 * 60_000)).toBe(3600);
+    expect(referenceLinkSeconds(2 * 3600_000)).toBe(2 * 3600 + 600);
+  });
+
   it('sends frame0 as a signed link to this server, which the fake fetches for the exact image bytes', async () => {
     const file = path.join(harness.settings.home, 'harbor.png');
     await writeFile(file, pngImage(320, 180, 7));

@@ -4,7 +4,8 @@
 // storable JSON of bounded size, and refused by models that do not take it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '@mediagate/core';
-import { defaultTenantId, submitJob } from '@mediagate/engine';
+import { checkConfig, configSchema, defaultTenantId, submitJob } from '@mediagate/engine';
+import { ProviderRegistry } from '@mediagate/providers';
 import { createReplicateProvider } from '../../../packages/providers/src/replicate/replicate-provider.ts';
 import { buildTestApi, expectApiError, type TestApi } from '../../../apps/api/src/test-support.ts';
 import { createHarness, type Harness } from '../../support/harness.ts';
@@ -94,5 +95,13 @@ describe('replicate: any model by name', () => {
     const malformed = await api.inject({ method: 'POST', url: '/v1/jobs', payload: { ...minimax, model: 'replicate/Minimax/Video 01' } });
     expect(expectApiError(malformed, 400, 'model').message).toContain('is not a Replicate model');
     expect(await harness.runtime.repo.listJobs({ tenantId: defaultTenantId, limit: 100 })).toHaveLength(2);
+  });
+
+  it('lets a config route name any well-formed Replicate model, and names the target of a malformed one', () => {
+    const registry = new ProviderRegistry([createReplicateProvider()]);
+    const route = (target: string) => configSchema.parse({ routes: { clips: { targets: ['replicate/wan-video/wan-2.7-t2v', target] } } });
+    expect(() => checkConfig(route('replicate/minimax/video-01'), registry)).not.toThrow();
+    expect(() => checkConfig(route(`replicate/stability-ai/sdxl:${'a'.repeat(64)}`), registry)).not.toThrow();
+    expect(() => checkConfig(route('replicate/minimax'), registry)).toThrow(/^routes\.clips\.targets\[1\]: "minimax" is not a Replicate model/);
   });
 });
