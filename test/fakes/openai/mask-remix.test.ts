@@ -111,6 +111,19 @@ describe('mask_asset_id', () => {
     expect(fake.requests.length).toBe(before);
   });
 
+  it('prices a masked edit only on models that take a mask', async () => {
+    const payload = { kind: 'image', model: 'openai/gpt-image-1', prompt: 'x', image_asset_ids: [base], mask_asset_id: mask, params: { aspect_ratio: '1:1' } };
+    const response = await api.inject({ method: 'POST', url: '/v1/estimate', payload });
+    expect(response.statusCode, response.body).toBe(200);
+    const { alternatives } = response.json<{ alternatives: { provider: string; model: string }[] }>();
+    expect(alternatives.map((option) => `${option.provider}/${option.model}`).sort()).toEqual([
+      'openai/gpt-image-1',
+      'openai/gpt-image-1-mini',
+      'openai/gpt-image-1.5',
+      'openai/gpt-image-2',
+    ]);
+  });
+
   it('passes the mask part of POST /v1/images/edits through the openai client', async () => {
     const before = posts(/\/images\/edits$/).length;
     const result = await client.images.edit({
