@@ -151,7 +151,10 @@ describe('luma adapter', () => {
     expect(() => validateAgainstCapabilities('luma', photon, { kind: 'image', mode: 'image-to-image', model: 'photon-1', prompt: 'x', params: {}, images: [reference('https://x.example/a.png')] })).toThrow(
       /does not support image-to-image/,
     );
-    await expect(luma.submit(withImages(1), callContext(key))).rejects.toThrow(/set MEDIAGATE_PUBLIC_URL/);
+    // A worker without MEDIAGATE_PUBLIC_URL (the API checks it at submit) fails the attempt as invalid input.
+    const unlinked = await luma.submit(withImages(1), callContext(key)).catch((error: unknown) => error);
+    expect(unlinked).toMatchObject({ errorClass: 'invalid_input' });
+    expect((unlinked as Error).message).toContain('set MEDIAGATE_PUBLIC_URL (on the workers too)');
     expect(() => validateAgainstCapabilities('luma', ray, video({ duration: 7 }))).toThrow(InputError);
     expect(() => validateAgainstCapabilities('luma', ray, video({ duration: 7 }))).toThrow(/allowed: 5, 9/);
   });

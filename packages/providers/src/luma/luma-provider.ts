@@ -3,7 +3,7 @@
 // dreaming → completed | failed), and DELETE /generations/{id} to stop and remove one. Bearer key;
 // errors `{detail}`.
 // API: https://docs.lumalabs.ai/reference (paths as in lumalabs/lumaai-node src/resources/generations/).
-import { InputError, ProviderError } from '@mediagate/core';
+import { ProviderError } from '@mediagate/core';
 import { z } from 'zod';
 import type { CallContext, ImageInput, JsonValue, PollResult, ProviderAdapter, ProviderRequest, SubmitResult } from '../contract.ts';
 import { request as httpRequest, requestJson, type HttpRequestOptions } from '../http/request.ts';
@@ -43,9 +43,11 @@ function keyframes(images: readonly ImageInput[]): Record<string, JsonValue> {
   const frames: Record<string, JsonValue> = {};
   images.forEach((image, index) => {
     if (image.url === undefined) {
-      throw new InputError('image: Luma fetches keyframe images from a URL and this server has no public address for them; set MEDIAGATE_PUBLIC_URL to a base URL of this server Luma can reach', {
-        field: 'image',
-      });
+      // Submit checks MEDIAGATE_PUBLIC_URL on the API; a worker without it (a fleet set up unevenly) ends here.
+      throw new ProviderError(
+        'invalid_input',
+        'luma: Luma fetches keyframe images from a URL and this worker has no public address for them; set MEDIAGATE_PUBLIC_URL (on the workers too) to a base URL of this server Luma can reach',
+      );
     }
     frames[`frame${index}`] = { type: 'image', url: image.url };
   });
