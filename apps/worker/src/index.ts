@@ -1,10 +1,12 @@
 // The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
 // attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
-import { Worker } from 'bullmq';
-import { createRedis, engineMetrics, JobRunner, queueName, settleEnded, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
+import { Worker, type Job } from 'bullmq';
+import { createRedis, engineMetrics, JobRunner, queueJobId, queueName, RunHere, type QueuePayload, settleEnded, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
 import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
+import { WorkerSlots } from './slots.ts';
 
 export { metricsPortFromEnv, serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
+export { WorkerSlots } from './slots.ts';
 
 export interface WorkerFleet {
   runner: JobRunner;
@@ -53,12 +55,23 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   // One queue per provider and key pool: `default` (jobs that name no pool) and every pool with keys.
   await runtime.keys.refresh(true);
   const queues = adapters.flatMap((adapter) => [...new Set(['default', ...runtime.keys.pools(adapter.id)])].map((pool) => ({ adapter, pool })));
+  // Jobs whose caller waits may run in this process at once (run-here.ts), in the workers' slots.
+  const slots = new WorkerSlots();
+  const here = new RunHere(runtime, runner, slots);
   const workers = queues.map(({ adapter, pool }) => {
+    const provider = adapter.id;
+    const concurrency = concurrencyFor(runtime, provider, adapter.defaultConcurrency, options.concurrency);
+    slots.add(provider, pool, concurrency);
     const connection = createRedis(runtime.settings.redisUrl);
     connections.push(connection);
-    const worker = new Worker(queueName(runtime.settings.queuePrefix, adapter.id, pool), (entry, token) => runner.process(entry, token), {
+    const processor = (entry: Job<QueuePayload>, token?: string) =>
+      // The entry behind a run here came due while that run goes on: look again later.
+      here.holds(queueJobId(entry.data.jobId, entry.data.targetIndex))
+        ? runner.postpone(entry, 1000, token)
+        : slots.track(provider, pool, () => runner.process(entry, token));
+    const worker = new Worker(queueName(runtime.settings.queuePrefix, provider, pool), processor, {
       connection,
-      concurrency: concurrencyFor(runtime, adapter.id, adapter.defaultConcurrency, options.concurrency),
+      concurrency,
       lockDuration: runtime.settings.lockMs,
       stalledInterval: runtime.settings.lockMs,
       // The database decides what a re-delivered entry means, so stalls are never fatal.
@@ -78,13 +91,16 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       }
     });
     worker.on('error', (error) => runtime.logger.error({ provider: adapter.id, err: error.message }, 'queue error'));
+    slots.attach(provider, pool, worker);
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  runtime.here = here;
   // Every worker process also delivers webhooks (and relays them from the database outbox).
   const webhooks = await startWebhookDelivery(runtime);
   const stopConsuming = async () => {
-    await Promise.all(workers.map((worker) => worker.close()));
+    if (runtime.here === here) runtime.here = undefined;
+    await Promise.all([here.drain(), ...workers.map((worker) => worker.close())]);
     await webhooks.close();
     await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
     await stopCancelFeed();

@@ -12,6 +12,7 @@ export * from './assets.ts';
 export * from './asset-links.ts';
 export * from './inputs.ts';
 export * from './runner.ts';
+export * from './run-here.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';
 export * from './sweep.ts';
 export * from './metrics.ts';

@@ -37,6 +37,11 @@ export class Queues {
     return this.#prefix;
   }
 
+  /** The connection BullMQ's producer scripts live on (for other queues of this process). */
+  get connection(): Redis {
+    return this.#connection;
+  }
+
   queue(provider: string, pool = 'default'): Queue<QueuePayload> {
     const name = queueName(this.#prefix, provider, pool);
     let queue = this.#queues.get(name);
@@ -61,6 +66,20 @@ export class Queues {
       priority: options.priority ?? 50,
       ...(options.delayMs ? { delay: options.delayMs } : {}),
     });
+  }
+
+  /**
+   * Makes an entry come due in `delayMs` (added again if it is gone). An entry that is no longer
+   * delayed (it runs, or ran) is left as it is.
+   */
+  async reschedule(provider: string, payload: QueuePayload, options: { delayMs: number; priority?: number }): Promise<void> {
+    const entry = await this.queue(provider, payload.pool).getJob(queueJobId(payload.jobId, payload.targetIndex));
+    if (entry === undefined) {
+      await this.enqueue(provider, payload, options);
+      return;
+    }
+    if (!(await entry.isDelayed())) return;
+    await entry.changeDelay(Math.max(1, options.delayMs));
   }
 
   /** Removes a waiting or delayed entry; a running one is left to the worker's cancel. */

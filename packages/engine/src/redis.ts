@@ -25,8 +25,8 @@ export function redactUrl(url: string): string {
 /**
  * A connection as BullMQ wants it: no per-command retry limit, so blocking commands survive.
  * `pipelined` batches the commands issued in one tick into one write; it suits connections
- * that never block (the producer's queue and the event publisher), which carry several
- * commands per job.
+ * that never block and carry few Lua scripts (the event publisher, the limits and routing
+ * stats), because every batch copies each script defined on the connection.
  */
 export function createRedis(url: string, options: { pipelined?: boolean } = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, enableAutoPipelining: options.pipelined === true });

@@ -26,7 +26,7 @@ function attemptHealth(result: { type: string; error?: unknown }): boolean | und
 }
 
 /** What to do with the queue entry after an attempt. */
-export type Outcome = { type: 'done' } | { type: 'delay'; ms: number } | { type: 'next-key' };
+export type Outcome = { type: 'done'; succeeded?: boolean } | { type: 'delay'; ms: number } | { type: 'next-key' };
 
 interface Started {
   job: JobRecord;
@@ -62,10 +62,13 @@ export class JobRunner {
   /** BullMQ processor: returns when the entry is finished, throws DelayedError to come back later. */
   async process(entry: Job<QueuePayload>, token?: string): Promise<void> {
     const outcome = await this.run(entry.data, entry.timestamp);
-    if (outcome.type === 'delay') {
-      await entry.moveToDelayed(Date.now() + outcome.ms, token);
-      throw new DelayedError();
-    }
+    if (outcome.type === 'delay') await this.postpone(entry, outcome.ms, token);
+  }
+
+  /** Puts the entry back for `ms` (BullMQ processor: throws DelayedError, as BullMQ asks). */
+  async postpone(entry: Job<QueuePayload>, ms: number, token?: string): Promise<never> {
+    await entry.moveToDelayed(Date.now() + ms, token);
+    throw new DelayedError();
   }
 
   /** Never answers 'next-key': key rotation happens inside. */
@@ -227,6 +230,8 @@ export class JobRunner {
       ]);
       switch (result.type) {
         case 'succeeded':
+          await settleJob(this.#runtime, job.id, job.tenantId);
+          return { type: 'done', succeeded: true };
         case 'canceled':
         case 'gone':
           await settleJob(this.#runtime, job.id, job.tenantId);

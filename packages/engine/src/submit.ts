@@ -18,6 +18,9 @@ import { checkPool } from './limits/pools.ts';
 import { checkPricesKnown, reserveBudget, settleJob } from './budgets/budgets.ts';
 import { applyPreset } from './presets/presets.ts';
 import { checkModelNames, planRoute, type RoutePlan } from './routing/plan.ts';
+import type { QueuePayload } from './queues.ts';
+import type { RunTicket } from './run-here.ts';
+import type { Outcome } from './runner.ts';
 import type { Runtime } from './runtime.ts';
 import { checkJobWebhookUrl } from './webhooks/endpoints.ts';
 
@@ -147,7 +150,7 @@ export async function submitOrReplayJob(
   runtime: Runtime,
   tenantId: string,
   input: unknown,
-  options: { idempotencyKey?: string } = {},
+  options: SubmitOptions = {},
 ): Promise<SubmitOutcome> {
   const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
   if (options.idempotencyKey !== undefined && !plan.route.fanOut) {
@@ -181,9 +184,19 @@ export async function submitOrReplayJob(
     idempotencyKey: options.idempotencyKey ?? null,
     batchId: null,
     reserved,
+    runHere: options.runHere === true,
   });
   if (created.job.id !== id) return { job: created.job, created: false, request: asStoredBefore(plan.request, created.job.request) };
-  return { job: created.job, created: true, request };
+  return { job: created.job, created: true, request, ...(created.ran ? { ran: created.ran } : {}) };
+}
+
+export interface SubmitOptions {
+  idempotencyKey?: string;
+  /**
+   * For a caller that waits for the job: run it in this process at once when this process works
+   * its queue and has a slot free (see run-here.ts). `ran` then settles when that run ends.
+   */
+  runHere?: boolean;
 }
 
 /** What submitOrReplayJob did; `fanOut` holds every job of a fan-out route (`job` is its first). */
@@ -192,6 +205,8 @@ export interface SubmitOutcome {
   created: boolean;
   request: GenerationRequest;
   fanOut?: { batchId: string; route: string; jobs: JobRecord[] };
+  /** The run in this process, when the job was run here (SubmitOptions.runHere). */
+  ran?: Promise<Outcome>;
 }
 
 /**
@@ -203,8 +218,19 @@ async function createAndEnqueue(
   tenantId: string,
   plan: JobPlan,
   request: GenerationRequest,
-  job: { id: string; targets: Target[]; estimate: CostEstimate; idempotencyKey: string | null; batchId: string | null; reserved: boolean },
-): Promise<{ job: JobRecord }> {
+  job: { id: string; targets: Target[]; estimate: CostEstimate; idempotencyKey: string | null; batchId: string | null; reserved: boolean; runHere?: boolean },
+): Promise<{ job: JobRecord; ran?: Promise<Outcome> }> {
+  const first = job.targets[0] as Target;
+  const pool = runtime.keys.poolFor(first.provider, request.pool);
+  const payload: QueuePayload = { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model, pool };
+  const priority = plan.request.priority ?? 50;
+  const ticket = job.runHere ? runtime.here?.reserve(payload, priority) : undefined;
+  // The entry behind a run here is stored while the job is written: it comes due long after
+  // either, and one whose job was never written is dropped by the runner.
+  const behind = ticket?.enqueue().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const created = await runtime.repo
     .createJob({
       id: job.id,
@@ -212,34 +238,52 @@ async function createAndEnqueue(
       kind: plan.request.kind,
       request,
       targets: job.targets,
-      priority: plan.request.priority ?? 50,
+      priority,
       idempotencyKey: job.idempotencyKey,
       batchId: job.batchId,
       metadata: plan.request.metadata ?? {},
       estimatedCostUsd: job.estimate.usd,
     })
     .catch(async (error: unknown) => {
+      if (ticket) await dropTicket(runtime, ticket, behind, payload);
       if (job.reserved) await runtime.repo.spending.settle(job.id, 0).catch(() => false);
       throw error;
     });
   if (created.job.id !== job.id) {
+    if (ticket) await dropTicket(runtime, ticket, behind, payload);
     if (job.reserved) await runtime.repo.spending.settle(job.id, 0);
     return { job: created.job };
   }
-  const first = job.targets[0] as Target;
-  try {
-    const pool = runtime.keys.poolFor(first.provider, request.pool);
-    await runtime.queues.enqueue(first.provider, { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model, pool }, { priority: created.job.priority });
-  } catch (error) {
-    // A recorded job that no queue holds would wait forever: close it, then report.
-    const message = `could not enqueue: ${error instanceof Error ? error.message : String(error)}`;
-    await runtime.repo.failJob(job.id, { class: 'internal', message }).catch(() => undefined);
-    if (job.reserved) await settleJob(runtime, job.id, tenantId);
-    throw error;
+  if (ticket) {
+    const failed = await behind;
+    if (failed === undefined) {
+      // Not awaited: the run's own events follow on the same connection, in order.
+      void runtime.bus.publish(created.event);
+      runtime.logger.debug({ jobId: job.id, target: first }, 'job running here');
+      return { job: created.job, ran: ticket.run() };
+    }
+    ticket.release();
+    await notQueued(runtime, job, tenantId, failed);
   }
+  await runtime.queues.enqueue(first.provider, payload, { priority: created.job.priority }).catch((error: unknown) => notQueued(runtime, job, tenantId, error));
   await runtime.bus.publish(created.event);
   runtime.logger.debug({ jobId: job.id, target: first }, 'job queued');
   return { job: created.job };
+}
+
+/** A recorded job that no queue holds would wait forever: close it, then report. */
+async function notQueued(runtime: Runtime, job: { id: string; reserved: boolean }, tenantId: string, error: unknown): Promise<never> {
+  const message = `could not enqueue: ${error instanceof Error ? error.message : String(error)}`;
+  await runtime.repo.failJob(job.id, { class: 'internal', message }).catch(() => undefined);
+  if (job.reserved) await settleJob(runtime, job.id, tenantId);
+  throw error;
+}
+
+/** A run here that will not happen: its slot back, its entry (if stored) removed. */
+async function dropTicket(runtime: Runtime, ticket: RunTicket, behind: Promise<unknown> | undefined, payload: QueuePayload): Promise<void> {
+  ticket.release();
+  if ((await behind) !== undefined) return;
+  await runtime.queues.remove(payload.provider ?? '', payload.jobId, payload.targetIndex, payload.pool).catch(() => false);
 }
 
 /**

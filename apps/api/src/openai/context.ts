@@ -2,7 +2,8 @@
 // routes wait on, model defaults and limits; plus the wait-then-read step those routes end with.
 import type { FastifyReply } from 'fastify';
 import type { AssetRecord, JobRecord } from '@mediagate/db';
-import type { Runtime } from '@mediagate/engine';
+import type { GenerationRequestInput } from '@mediagate/core';
+import { submitOrReplayJob, type Outcome, type Runtime } from '@mediagate/engine';
 import type { EventHub } from '../event-hub.ts';
 import type { FormLimits } from './form.ts';
 import { hangUpSignal, waitForJob } from './job-wait.ts';
@@ -22,15 +23,53 @@ export interface OpenAiContext {
  * Waits for `job` and returns its outputs. When it failed, timed out or the client hung up, the
  * error answer has been sent (or there is no one left to send it to) and the result is undefined.
  */
-export async function awaitOutputs(context: OpenAiContext, job: JobRecord, reply: FastifyReply): Promise<AssetRecord[] | undefined> {
+export async function awaitOutputs(context: OpenAiContext, submitted: Submitted, reply: FastifyReply): Promise<AssetRecord[] | undefined> {
+  const { job, ran } = submitted;
   const signal = hangUpSignal(reply.raw);
-  const result = await waitForJob(context.runtime, context.hub, job, { timeoutMs: context.waitTimeoutMs, signal });
+  const deadline = Date.now() + context.waitTimeoutMs;
+  // Run in this process: its end is the wait's end, unless it handed the job to the queue.
+  if (ran !== undefined && (await untilSettled(ran, context.waitTimeoutMs, signal))?.succeeded === true && !signal.aborted) {
+    return context.runtime.repo.listJobAssets(job.id);
+  }
+  const result = await waitForJob(context.runtime, context.hub, job, { timeoutMs: Math.max(0, deadline - Date.now()), signal });
   if (signal.aborted) return undefined;
   if (result.succeeded || result.job.status === 'succeeded') return context.runtime.repo.listJobAssets(job.id);
   const done = result.job;
   const failure = done.status === 'failed' || done.status === 'canceled' ? jobFailure(done) : waitTimeout(done, context.waitTimeoutMs);
   await reply.status(failure.status).type('application/json; charset=utf-8').send(failure.body);
   return undefined;
+}
+
+/** A job as submitted for a synchronous answer: `ran` when it runs in this process. */
+export interface Submitted {
+  job: JobRecord;
+  ran?: Promise<Outcome> | undefined;
+}
+
+/** Submits for a route that waits for the job: run in this process when it can be. */
+export async function submitToWait(context: OpenAiContext, tenantId: string, input: GenerationRequestInput): Promise<Submitted> {
+  const { job, ran } = await submitOrReplayJob(context.runtime, tenantId, input, { runHere: true });
+  return { job, ran };
+}
+
+/** How the run ended ({ succeeded } when it did), or undefined when the time ran out or the caller left first. */
+async function untilSettled(ran: Promise<Outcome>, timeoutMs: number, signal: AbortSignal): Promise<{ succeeded: boolean } | undefined> {
+  let stop = () => {};
+  const ended = new Promise<undefined>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const hungUp = () => resolve(undefined);
+    signal.addEventListener('abort', hungUp, { once: true });
+    stop = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', hungUp);
+    };
+  });
+  try {
+    const outcome = await Promise.race([ran, ended]);
+    return outcome === undefined ? undefined : { succeeded: outcome.type === 'done' && outcome.succeeded === true };
+  } finally {
+    stop();
+  }
 }
 
 /** An asset's bytes in memory (images for b64_json; they are a few MB at most). */

@@ -5,10 +5,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput, type GenerationRequestInput } from '@mediagate/core';
 import type { AssetRecord } from '@mediagate/db';
-import { planJob, submitJob, withScratch } from '@mediagate/engine';
+import { planJob, withScratch } from '@mediagate/engine';
 import { shareLifetime, signedAssetPath } from '../auth/signed-urls.ts';
 import { tenantOf } from '../routes-jobs.ts';
-import { awaitOutputs, readAsset, type OpenAiContext } from './context.ts';
+import { awaitOutputs, readAsset, submitToWait, type OpenAiContext } from './context.ts';
 import { booleanField, intField, parseSize, refuseUnlessNeutral } from './fields.ts';
 import { isJsonObject, readForm } from './form.ts';
 import { honors, resolveOpenAiModel, specOf } from './models.ts';
@@ -100,8 +100,8 @@ async function imagesResponse(context: OpenAiContext, request: FastifyRequest, a
 }
 
 async function answer(context: OpenAiContext, request: FastifyRequest, reply: FastifyReply, input: GenerationRequestInput, format: 'url' | 'b64_json') {
-  const job = await renamingFields(fieldNames, () => submitJob(context.runtime, tenantOf(request), input));
-  const outputs = await awaitOutputs(context, job, reply);
+  const submitted = await renamingFields(fieldNames, () => submitToWait(context, tenantOf(request), input));
+  const outputs = await awaitOutputs(context, submitted, reply);
   if (outputs === undefined) return reply;
   return reply.send(await imagesResponse(context, request, outputs, format));
 }

@@ -3,9 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput, type AudioFormat } from '@mediagate/core';
-import { submitJob } from '@mediagate/engine';
 import { tenantOf } from '../routes-jobs.ts';
-import { awaitOutputs, type OpenAiContext } from './context.ts';
+import { awaitOutputs, submitToWait, type OpenAiContext } from './context.ts';
 import { numberField, refuseUnlessNeutral } from './fields.ts';
 import { isJsonObject } from './form.ts';
 import { honors, openAiVoices, resolveOpenAiModel, specOf } from './models.ts';
@@ -61,8 +60,8 @@ export function registerSpeechRoutes(app: FastifyInstance, context: OpenAiContex
     const voice = openAiVoice ? context.defaults.voice : body.voice;
     const format = honors(spec, 'format') ? formatFor(body.response_format, spec.capabilities.speech?.formats ?? [], model) : undefined;
     if (format === undefined) refuseUnlessNeutral('response_format', body.response_format, model);
-    const job = await renamingFields(fieldNames, () =>
-      submitJob(context.runtime, tenantOf(request), {
+    const submitted = await renamingFields(fieldNames, () =>
+      submitToWait(context, tenantOf(request), {
         kind: 'speech',
         prompt: body.input,
         model,
@@ -75,7 +74,8 @@ export function registerSpeechRoutes(app: FastifyInstance, context: OpenAiContex
         ...(body.model !== undefined && body.model !== model ? { metadata: { openai_model: body.model } } : {}),
       }),
     );
-    const outputs = await awaitOutputs(context, job, reply);
+    const { job } = submitted;
+    const outputs = await awaitOutputs(context, submitted, reply);
     if (outputs === undefined) return reply;
     const audio = outputs[0];
     if (audio === undefined) throw new Error(`job ${job.id} succeeded without an output`);

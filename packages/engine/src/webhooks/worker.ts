@@ -40,7 +40,7 @@ const entryOptions: JobsOptions = {
 export async function startWebhookDelivery(runtime: Runtime): Promise<WebhookDelivery> {
   const { settings, logger, repo } = runtime;
   const name = webhookQueueName(settings.queuePrefix);
-  const queue = new Queue<WebhookQueuePayload>(name, { connection: runtime.redis });
+  const queue = new Queue<WebhookQueuePayload>(name, { connection: runtime.queues.connection });
   // Webhook URLs are the tenant's say-so: the URL guard checks every one at connect time.
   const fetcher = createGuardedFetch({ allow: settings.fetchAllow, maxBytes: maxAnswerBytes, timeoutMs: settings.webhooks.timeoutMs, maxRedirects: 0 });
   const connection = createRedis(settings.redisUrl);
@@ -115,7 +115,7 @@ export async function startWebhookDelivery(runtime: Runtime): Promise<WebhookDel
 
 /** Deletes the delivery queue of this prefix with its entries (tests and benchmarks clean up with it). */
 export async function obliterateWebhookQueue(runtime: Runtime): Promise<void> {
-  const queue = new Queue<WebhookQueuePayload>(webhookQueueName(runtime.settings.queuePrefix), { connection: runtime.redis });
+  const queue = new Queue<WebhookQueuePayload>(webhookQueueName(runtime.settings.queuePrefix), { connection: runtime.queues.connection });
   try {
     await queue.obliterate({ force: true });
   } finally {
