@@ -1,7 +1,7 @@
 // The filesystem AssetStore used by all-in-one runs: objects live at <root>/objects/<sha[0..2]>/<sha>,
 // written to <root>/tmp first and renamed into place, so a crash never leaves a partial object.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -73,7 +73,7 @@ export class LocalAssetStore implements AssetStore {
     if (maxBytes !== undefined && bytes.byteLength > maxBytes) throw new StorageLimitError(maxBytes);
     const key = createHash('sha256').update(bytes).digest('hex');
     const size = bytes.byteLength;
-    if ((await this.stat(key))?.size === size) return { key, sha256: key, size };
+    if (sizeOf(this.objectPath(key)) === size) return { key, sha256: key, size };
     const tmpPath = this.newTmpPath();
     try {
       const handle = await open(tmpPath, 'wx');
@@ -180,8 +180,7 @@ export class LocalAssetStore implements AssetStore {
   private async commit(from: string, key: string, size: number): Promise<void> {
     await this.ensureShard(key, false);
     const finalPath = this.objectPath(key);
-    const existing = await stat(finalPath).catch(() => undefined);
-    if (existing !== undefined && existing.size === size) {
+    if (sizeOf(finalPath) === size) {
       await unlink(from);
       return;
     }
@@ -239,4 +238,13 @@ async function flushFile(path: string): Promise<void> {
 
 function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * The size of the file at `path`, or undefined when there is none. A synchronous stat that does
+ * not throw: a new object's address is looked up twice per write, and the promise API's ENOENT
+ * (an Error with its stack, through the thread pool) cost ~50 µs of CPU each time against ~3 µs.
+ */
+function sizeOf(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.size;
 }
