@@ -154,5 +154,14 @@ describe('fal WAN 2.2 A14B and Mochi 1', () => {
     });
     expect(await post('fal-ai/wan/v2.2-a14b/image-to-video', { prompt: 'x', resolution: '1080p' })).toEqual({ status: 422, detail: ['body.resolution value_error', 'body.image_url value_error'] });
     expect(await post('fal-ai/mochi-v1', { prompt: 'x', aspect_ratio: '16:9', seed: 1.5 })).toEqual({ status: 422, detail: ['body.aspect_ratio extra_forbidden', 'body.seed value_error'] });
+    // LTX-2's duration is a string enum: a number is refused.
+    expect(await post('fal-ai/ltx-2/text-to-video/fast', { prompt: 'x', duration: 8 })).toEqual({ status: 422, detail: ['body.duration value_error'] });
+  });
+
+  it('sends LTX-2 Fast its duration as fal’s string enum', async () => {
+    const { calls, media } = await run(clip('ltx-2/text-to-video/fast', { duration: 8 }));
+    expect(calls[0]).toMatchObject({ method: 'POST', path: '/fal-ai/ltx-2/text-to-video/fast' });
+    expect(body(calls[0])).toEqual({ prompt: 'a kite over dunes', duration: '8', resolution: '1080p' });
+    expect(media).toMatchObject({ duration: 8, video: { width: 1920, height: 1080 } });
   });
 });

@@ -68,7 +68,10 @@ function validate(endpoint: string, input: Record<string, unknown>, fields: read
     if (!['5', '10'].includes(String(input.duration))) issue('duration', "value is not one of '5', '10'");
     if (endpoint.endsWith('image-to-video') && !isImageUrl(input.image_url)) issue('image_url', 'must be a URL or a data URI');
   }
-  if (endpoint.includes('ltx-2') && ![6, 8, 10, 12, 14, 16, 18, 20].includes(Number(input.duration))) issue('duration', 'value is not a valid enumeration member');
+  // fal's DurationEnum for LTX-2 is a string enum (default "6"), as @fal-ai/client's endpoint types say.
+  if (endpoint.includes('ltx-2') && input.duration !== undefined && !['6', '8', '10', '12', '14', '16', '18', '20'].includes(input.duration as string)) {
+    issue('duration', "value is not one of '6', '8', '10', '12', '14', '16', '18', '20'");
+  }
   if (endpoint.startsWith('fal-ai/wan/')) {
     const i2v = endpoint.endsWith('image-to-video');
     if (input.num_frames !== undefined && !isInteger(input.num_frames, 17, 161)) issue('num_frames', 'ensure this value is an integer between 17 and 161');

@@ -158,7 +158,8 @@ const ltx: FalModel = {
   kind: 'video',
   endpoint: () => ltxEndpoint,
   input(request) {
-    return { prompt: request.prompt, duration: request.params.duration ?? 6, resolution: '1080p' };
+    // A string enum on fal ("6", "8", "10", …), as Kling's durations are.
+    return { prompt: request.prompt, duration: String(request.params.duration ?? 6), resolution: '1080p' };
   },
   spec: {
     id: 'ltx-2/text-to-video/fast',
