@@ -87,7 +87,7 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
         const event = await repo.markAttemptPending(attempt.id, submitted.operation);
         // No event: the job ended meanwhile (canceled); stop the provider's work too.
         if (event === undefined) return await gone(runtime, resolved, operation, key, attempt.id);
-        await bus.publish(event);
+        void bus.publish(event);
       } else {
         completed = submitted;
       }
@@ -118,7 +118,8 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
     });
     if (done === undefined) return await gone(runtime, resolved, null, key, attempt.id);
     engineMetrics(runtime).jobSucceeded(job.kind, target, costUsd);
-    await bus.publish(done.event);
+    // Not waited for: events go out in order on one connection (see the runner).
+    void bus.publish(done.event);
     return { type: 'succeeded' };
   } catch (caught) {
     if (cancel.aborted) {

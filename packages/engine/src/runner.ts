@@ -140,7 +140,9 @@ export class JobRunner {
       // held it: read it again now that the other one committed.
       return claim.job.status === 'queued' ? undefined : { job: claim.job };
     }
-    await bus.publish(claim.event);
+    // Events are not waited for: they go out in order on one connection, and a lost one is
+    // replayed from the database by every reader.
+    void bus.publish(claim.event);
     return { job: claim.job, attempt: claim.attempt, key, submitted: false, resolved: { adapter, spec, target: { provider, model } } };
   }
 
@@ -189,7 +191,7 @@ export class JobRunner {
         if (key) await keys.release(target.provider, key, { unused: true });
         return { type: 'done' };
       }
-      await this.#runtime.bus.publish(started.event);
+      void this.#runtime.bus.publish(started.event);
       const outcome = await this.#runStarted({ job, attempt: started.attempt, resolved, key, submitted: false }, cancel);
       if (outcome.type !== 'next-key') return outcome;
       const fresh = await this.#liveJob(job.id);
@@ -223,11 +225,11 @@ export class JobRunner {
       );
       const healthy = attemptHealth(result);
       const latencyMs = performance.now() - sentAt;
-      // Both go out in the same Redis batch (capped-lists.ts).
-      await Promise.all([
+      // Both go out in the same Redis batch (capped-lists.ts), while the job goes on.
+      void Promise.all([
         healthy === undefined ? undefined : this.#runtime.keys.recordOutcome(provider, key?.id, { ok: healthy, latencyMs }),
         recordAttempt(this.#runtime, resolved.target, routingFeedback(result), latencyMs),
-      ]);
+      ]).catch((error: unknown) => this.#runtime.logger.warn({ jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'attempt stats not recorded'));
       switch (result.type) {
         case 'succeeded':
           await settleJob(this.#runtime, job.id, job.tenantId);
@@ -250,7 +252,8 @@ export class JobRunner {
           return result satisfies never;
       }
     } finally {
-      if (key) await this.#runtime.keys.release(provider, key);
+      // Sent before any later claim on this connection, so it is not waited for.
+      if (key) void this.#runtime.keys.release(provider, key);
     }
   }
 
