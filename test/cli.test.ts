@@ -300,6 +300,14 @@ describe('mediagate when Redis is not reachable', () => {
   );
 });
 
+describe('mediagate worker with a bad concurrency override', () => {
+  it('exits 2 with one line naming the variable', async () => {
+    const result = await cli.run(['worker'], { env: { MEDIAGATE_CONCURRENCY_SIMULATED: 'lots' }, timeoutMs: 60_000 });
+    expectExit(result, 2);
+    expect(oneLine(result)).toContain('MEDIAGATE_CONCURRENCY_SIMULATED: "lots" is not a whole number of jobs at once (1 or more)');
+  }, slow);
+});
+
 describe('mediagate jobs', () => {
   it('list --json shows the jobs made above, newest first', async () => {
     expect(madeJobs.length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 // The worker fleet's process side: one BullMQ Worker per provider queue, all feeding the
 // attempt runner. Run as `mediagate worker`, or inside `mediagate start` / `generate`.
 import { Worker, type Job } from 'bullmq';
+import { InputError } from '@mediagate/core';
 import { createRedis, engineMetrics, JobRunner, queueJobId, queueName, RunHere, type QueuePayload, settleEnded, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
 import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 import { WorkerSlots } from './slots.ts';
@@ -26,19 +27,40 @@ export interface WorkerOptions {
   metricsPort?: number;
 }
 
-/** `MEDIAGATE_CONCURRENCY_<PROVIDER>` overrides an adapter's default concurrency. */
-function concurrencyFor(runtime: Runtime, provider: string, fallback: number, overrides: Record<string, number> | undefined): number {
-  const override = overrides?.[provider];
-  if (override !== undefined) return override;
-  const raw = process.env[`MEDIAGATE_CONCURRENCY_${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
-  const parsed = raw === undefined ? NaN : Number(raw);
-  if (raw !== undefined && !(Number.isInteger(parsed) && parsed > 0)) {
-    runtime.logger.warn({ provider, value: raw }, 'ignoring invalid concurrency override');
+const concurrencyPrefix = 'MEDIAGATE_CONCURRENCY_';
+
+function concurrencyVariable(provider: string): string {
+  return `${concurrencyPrefix}${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/**
+ * `MEDIAGATE_CONCURRENCY_<PROVIDER>` overrides, read once at start: a value that is not a whole
+ * number ≥ 1, or a provider this installation does not have, stops the start naming the variable.
+ */
+export function concurrencyOverrides(env: NodeJS.ProcessEnv, providers: readonly string[]): Map<string, number> {
+  const byVariable = new Map(providers.map((provider) => [concurrencyVariable(provider), provider]));
+  const overrides = new Map<string, number>();
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(concurrencyPrefix) || raw === undefined) continue;
+    const provider = byVariable.get(name);
+    if (provider === undefined) {
+      throw new InputError(`${name}: no provider is called ${name.slice(concurrencyPrefix.length)}; allowed: ${[...byVariable.keys()].join(', ')}`, {
+        field: name,
+        allowed: [...byVariable.keys()],
+      });
+    }
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+      throw new InputError(`${name}: "${raw}" is not a whole number of jobs at once (1 or more)`, { field: name });
+    }
+    overrides.set(provider, value);
   }
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+  return overrides;
 }
 
 export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerFleet> {
+  const fromEnv = concurrencyOverrides(process.env, runtime.providers.list().map((adapter) => adapter.id));
+  const concurrencyFor = (provider: string, fallback: number) => options.concurrency?.[provider] ?? fromEnv.get(provider) ?? fallback;
   const runner = new JobRunner(runtime);
   void sweepScratch(runtime).then(
     (removed) => removed > 0 && runtime.logger.info({ removed }, 'removed scratch files left by earlier runs'),
@@ -60,7 +82,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   const here = new RunHere(runtime, runner, slots);
   const workers = queues.map(({ adapter, pool }) => {
     const provider = adapter.id;
-    const concurrency = concurrencyFor(runtime, provider, adapter.defaultConcurrency, options.concurrency);
+    const concurrency = concurrencyFor(provider, adapter.defaultConcurrency);
     slots.add(provider, pool, concurrency);
     const connection = createRedis(runtime.settings.redisUrl);
     connections.push(connection);
