@@ -13,6 +13,7 @@ export * from './asset-links.ts';
 export * from './inputs.ts';
 export * from './runner.ts';
 export * from './run-here.ts';
+export type { RunTicket, RunsHere } from './outcome.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';
 export * from './sweep.ts';
 export * from './metrics.ts';

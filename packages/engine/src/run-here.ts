@@ -3,7 +3,8 @@
 // same process works that queue and has a slot free: the job runs here at once. A delayed queue
 // entry stands behind each such run, so if this process dies mid-run the fleet takes the job
 // over once that entry comes due, and resumes it from the database as it would any other.
-import type { Outcome, JobRunner } from './runner.ts';
+import type { Outcome, RunTicket, RunsHere } from './outcome.ts';
+import type { JobRunner } from './runner.ts';
 import { queueJobId, type QueuePayload } from './queues.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -17,16 +18,7 @@ export interface SlotGate {
   give(provider: string, pool: string): void;
 }
 
-export interface RunTicket {
-  /** Stores the queue entry that stands behind the run (delayed past the attempt's time limit). */
-  enqueue(): Promise<void>;
-  /** Runs the job here; settles when the run ends or hands the job to the queue. */
-  run(): Promise<Outcome>;
-  /** Gives the slot back without running. */
-  release(): void;
-}
-
-export class RunHere {
+export class RunHere implements RunsHere {
   readonly #runtime: Runtime;
   readonly #runner: JobRunner;
   readonly #slots: SlotGate;

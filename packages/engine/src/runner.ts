@@ -9,6 +9,7 @@ import { CancelRequested, cancelAtProvider, runAttempt } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
 import { settleJob } from './budgets/budgets.ts';
 import { engineMetrics } from './metrics.ts';
+import type { Outcome } from './outcome.ts';
 import type { QueuePayload } from './queues.ts';
 import { circuitOpenError, recordAttempt, routingFeedback, routing } from './routing/routing.ts';
 import type { Runtime } from './runtime.ts';
@@ -25,8 +26,7 @@ function attemptHealth(result: { type: string; error?: unknown }): boolean | und
   return errorClass === 'rate_limited' || errorClass === 'invalid_input' || errorClass === 'content_policy' ? undefined : false;
 }
 
-/** What to do with the queue entry after an attempt. */
-export type Outcome = { type: 'done'; succeeded?: boolean } | { type: 'delay'; ms: number } | { type: 'next-key' };
+export type { Outcome } from './outcome.ts';
 
 interface Started {
   job: JobRecord;

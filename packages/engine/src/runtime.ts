@@ -28,7 +28,7 @@ import { registerKeyMetrics } from './limits/key-metrics.ts';
 import { loadStoredKeys } from './limits/stored-keys.ts';
 import { engineMetrics } from './metrics.ts';
 import { Queues } from './queues.ts';
-import type { RunHere } from './run-here.ts';
+import type { RunsHere } from './outcome.ts';
 import { checkRedis, createRedis } from './redis.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 import { loadSettings, type Settings } from './settings.ts';
@@ -56,7 +56,7 @@ export interface Runtime {
   /** Fetches callers' URLs (`image_urls`) through the URL guard; refusals stay guard errors, for the caller to name the field. */
   inputFetch: GuardedFetch;
   /** Runs jobs in this process when it works their queue (set by the workers it starts). */
-  here?: RunHere | undefined;
+  here?: RunsHere | undefined;
   /** Records where this process serves HTTP, so other local commands can find it. */
   announce(url: string): void;
   close(): Promise<void>;

@@ -19,8 +19,7 @@ import { checkPricesKnown, reserveBudget, settleJob } from './budgets/budgets.ts
 import { applyPreset } from './presets/presets.ts';
 import { checkModelNames, planRoute, type RoutePlan } from './routing/plan.ts';
 import type { QueuePayload } from './queues.ts';
-import type { RunTicket } from './run-here.ts';
-import type { Outcome } from './runner.ts';
+import type { Outcome, RunTicket } from './outcome.ts';
 import type { Runtime } from './runtime.ts';
 import { checkJobWebhookUrl } from './webhooks/endpoints.ts';
 
