@@ -60,8 +60,10 @@ function isStorableJson(value: unknown): boolean {
  * A provider's own input object, passed through as given to models that take one (Replicate):
  * a JSON object of at most 8 KB whose names are the model's, not Mediagate's.
  */
+// Values are any JSON (the body was parsed as JSON); z.json() is not used because its recursive
+// schema becomes a $defs reference that does not resolve inside the OpenAPI document.
 const providerInputSchema = z
-  .record(z.string().min(1).max(200), z.json())
+  .record(z.string().min(1).max(200), z.unknown())
   .refine(isStorableJson, 'must not contain NUL characters or unpaired surrogates')
   .refine((value) => new TextEncoder().encode(JSON.stringify(value)).byteLength <= providerInputMaxBytes, `at most ${providerInputMaxBytes} bytes as JSON`);
 
