@@ -75,7 +75,7 @@ export function itGenerates<F extends FakeProvider>(context: CliWithFake<F>, spe
     if (spec.downloads ?? true) env.MEDIAGATE_FETCH_ALLOW = `127.0.0.1:${new URL(fake.url).port}`;
     const args = ['generate', ...spec.args, '-o', spec.file, '--json'];
     const result = await cli.run(args, spec.runTimeoutMs === undefined ? { env } : { env, timeoutMs: spec.runTimeoutMs });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, `${result.stderr}${result.stdout}`).toBe(0);
     const summary = JSON.parse(result.stdout.trim()) as Record<string, unknown>;
     expect(summary).toMatchObject(spec.summary);
     await spec.media(path.join(cli.workDir, spec.file));
