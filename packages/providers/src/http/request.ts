@@ -232,7 +232,12 @@ async function send(url: string | URL, init: RequestInit & { headers: Headers; s
     if (Array.isArray(value)) for (const item of value) answered.append(name, item);
     else if (value !== undefined) answered.set(name, value);
   }
-  return { status: response.statusCode, headers: answered, chunks: response.body, discard: async () => void response.body.destroy() };
+  const discard = async () => {
+    // A body destroyed unread errors with "aborted": expected here, so it is not left unhandled.
+    response.body.on('error', () => undefined);
+    response.body.destroy();
+  };
+  return { status: response.statusCode, headers: answered, chunks: response.body, discard };
 }
 
 /**
