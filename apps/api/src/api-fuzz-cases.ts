@@ -106,8 +106,8 @@ export interface FuzzContext {
   assetId: string;
 }
 
-const jobFields = ['kind', 'prompt', 'model', 'fallbacks', 'params', 'image_asset_ids', 'image_urls', 'priority', 'metadata', 'webhook_url'] as const;
-const paramNames = ['width', 'height', 'aspect_ratio', 'format', 'seed', 'n', 'duration', 'fps', 'motion', 'voice', 'speed', 'colors', 'simulate', 'theme'];
+const jobFields = ['kind', 'prompt', 'model', 'preset', 'fallbacks', 'params', 'image_asset_ids', 'image_urls', 'mask_asset_id', 'remix_of', 'priority', 'pool', 'metadata', 'webhook_url'] as const;
+const paramNames = ['width', 'height', 'aspect_ratio', 'format', 'seed', 'n', 'duration', 'fps', 'motion', 'voice', 'speed', 'quality', 'negative_prompt', 'instructions', 'provider_input', 'colors', 'simulate', 'theme'];
 const models = ['simulated/image', 'simulated/video', 'simulated/speech', 'simulated/image-async', 'nope/none', 'dall-e-3', 'gpt-image-1', 'tts-1', 'sora-2', ''];
 export const contentTypes = [
   'application/json',

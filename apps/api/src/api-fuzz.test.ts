@@ -35,6 +35,7 @@ const knownRoutes: FuzzRoute[] = [
   { method: 'GET', path: '/v1/videos', body: 'none', query: { after: 'vid_x', limit: '5', order: 'asc' } },
   { method: 'GET', path: '/v1/videos/:id', body: 'none' },
   { method: 'GET', path: '/v1/videos/:id/content', body: 'none', query: { variant: 'video' } },
+  { method: 'POST', path: '/v1/videos/:id/remix', body: 'json', fields: { prompt: 'fuzz' } },
   { method: 'POST', path: '/v1/admin/keys', body: 'json', fields: { tenant_id: 'fuzz', tenant_name: 'Fuzz' } },
   { method: 'GET', path: '/v1/admin/keys', body: 'none', query: { tenant_id: 'fuzz', active: 'true' } },
   { method: 'DELETE', path: '/v1/admin/keys/:id', body: 'none', destructive: true },
@@ -69,7 +70,7 @@ function isOpenAiErrorBody(value: unknown): boolean {
 
 const adminKey = 'fuzz-admin-key-0123456789abcdef';
 /** The routes that make a job when they accept a request. */
-const jobMakers = new Set(['POST /v1/jobs', 'POST /v1/images/generations', 'POST /v1/images/edits', 'POST /v1/audio/speech', 'POST /v1/videos']);
+const jobMakers = new Set(['POST /v1/jobs', 'POST /v1/images/generations', 'POST /v1/images/edits', 'POST /v1/audio/speech', 'POST /v1/videos', 'POST /v1/videos/:id/remix']);
 const openAiPaths = ['/v1/images/', '/v1/audio/', '/v1/videos'];
 const needsTenantKey = (url: string) => (url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?')) && !url.startsWith('/v1/admin');
 
