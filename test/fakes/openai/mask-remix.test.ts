@@ -84,6 +84,7 @@ describe('mask_asset_id', () => {
     const before = posts(/\/images\/edits$/).length;
     const job = await finished({ kind: 'image', model: 'openai/gpt-image-1', prompt: 'a boat in the clear half', image_asset_ids: [base], mask_asset_id: mask });
     expect(job.outputs).toHaveLength(1);
+    expect(job).toMatchObject({ image_asset_ids: [base], mask_asset_id: mask, remix_of: null });
     const edits = posts(/\/images\/edits$/).slice(before);
     expect(edits).toHaveLength(1);
     const form = await fake.form(edits[0] as (typeof edits)[number]);
@@ -159,6 +160,7 @@ describe('remix_of', () => {
     const before = fake.requests.length;
     const job = await finished({ kind: 'video', prompt: 'the same pier at night', remix_of: source.id });
     expect([job.provider, job.model, job.params]).toEqual(['openai', 'sora-2', { aspect_ratio: '16:9', duration: 8 }]);
+    expect(job).toMatchObject({ image_asset_ids: [], mask_asset_id: null, remix_of: source.id });
     expect(job.estimated_cost_usd).toBe(0.8);
     const calls = fake.requests.slice(before).map((request) => `${request.method} ${request.path}`);
     expect(calls[0]).toBe(`POST /v1/videos/${sourceVideoId}/remix`);
