@@ -42,9 +42,13 @@ describe('running a job in the process that accepted it', () => {
     expect(submitted.ran).toBeDefined();
     // Behind the run: a delayed entry, due after the attempt's time limit and a lock's length.
     expect(await entryState(runtime, submitted.job.id)).toBe('delayed');
-    expect(await submitted.ran).toEqual({ type: 'done', succeeded: true });
+    const outcome = await submitted.ran;
+    expect(outcome).toMatchObject({ type: 'done', succeeded: true });
     const job = await runtime.repo.getJob(submitted.job.id);
     expect(job?.status).toBe('succeeded');
+    // The run answers with the outputs as stored: the same rows the database holds.
+    const stored = await runtime.repo.listJobAssets(submitted.job.id);
+    expect(outcome?.type === 'done' ? outcome.outputs : undefined).toEqual(stored.map(({ createdAt: _createdAt, ...asset }) => asset));
     expect((await harness.events(submitted.job.id)).map((event) => event.type)).toEqual(['queued', 'attempt', 'succeeded']);
     expect(harness.simulated.stats().submits).toBe(1);
     await eventually(async () => (await entryState(runtime, submitted.job.id)) === undefined);
@@ -100,7 +104,7 @@ describe('running a job in the process that accepted it', () => {
     const submitted = await submitOrReplayJob(runtime, defaultTenantId, image('slow', { latency_ms: 1500 }), { runHere: true });
     const payload: QueuePayload = { jobId: submitted.job.id, targetIndex: 0, provider: 'simulated', model: 'image', pool: 'default' };
     await runtime.queues.reschedule('simulated', payload, { delayMs: 1 });
-    expect(await submitted.ran).toEqual({ type: 'done', succeeded: true });
+    expect(await submitted.ran).toMatchObject({ type: 'done', succeeded: true });
     await sleep(1200);
     expect(harness.simulated.stats().submits).toBe(1);
     expect((await harness.events(submitted.job.id)).filter((event) => event.type === 'attempt')).toHaveLength(1);

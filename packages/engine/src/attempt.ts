@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError, isTerminal, toErrorRecord } from '@mediagate/core';
-import type { AttemptRecord, JobEvent, JobRecord } from '@mediagate/db';
+import type { AttemptRecord, JobEvent, JobRecord, NewAsset } from '@mediagate/db';
 import type { CallContext, JsonValue, ProviderKey, ProviderOutput, ProviderRequest, ResolvedTarget } from '@mediagate/providers';
 import { engineMetrics } from './metrics.ts';
 import { storeOutputs } from './outputs.ts';
@@ -14,7 +14,8 @@ import type { Runtime } from './runtime.ts';
 
 /** How an attempt ended, for the runner to decide what comes next. */
 export type AttemptResult =
-  | { type: 'succeeded' }
+  /** `assets`: the outputs as stored with the job's completion. */
+  | { type: 'succeeded'; assets: NewAsset[] }
   | { type: 'canceled' }
   /** The job turned terminal elsewhere (e.g. canceled) while the provider worked. */
   | { type: 'gone' }
@@ -120,7 +121,7 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
     engineMetrics(runtime).jobSucceeded(job.kind, target, costUsd);
     // Not waited for: events go out in order on one connection (see the runner).
     void bus.publish(done.event);
-    return { type: 'succeeded' };
+    return { type: 'succeeded', assets };
   } catch (caught) {
     if (cancel.aborted) {
       await repo.finishAttempt(attempt.id, { status: 'canceled', error: { class: 'canceled', message: 'canceled' } });

@@ -1,9 +1,14 @@
 // What running a queue entry comes to, and the ticket for a run in the process that took the job
 // (run-here.ts); kept apart so the runtime can name them without importing the runner.
+import type { NewAsset } from '@mediagate/db';
 import type { QueuePayload } from './queues.ts';
 
 /** What to do with the queue entry after an attempt. */
-export type Outcome = { type: 'done'; succeeded?: boolean } | { type: 'delay'; ms: number } | { type: 'next-key' };
+export type Outcome =
+  /** `outputs`: what a job that succeeded in this run stored (its asset rows, as written). */
+  | { type: 'done'; succeeded?: boolean; outputs?: NewAsset[] }
+  | { type: 'delay'; ms: number }
+  | { type: 'next-key' };
 
 export interface RunTicket {
   /** Stores the queue entry that stands behind the run (delayed past the attempt's time limit). */

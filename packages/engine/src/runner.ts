@@ -233,7 +233,7 @@ export class JobRunner {
       switch (result.type) {
         case 'succeeded':
           await settleJob(this.#runtime, job.id, job.tenantId);
-          return { type: 'done', succeeded: true };
+          return { type: 'done', succeeded: true, outputs: result.assets };
         case 'canceled':
         case 'gone':
           await settleJob(this.#runtime, job.id, job.tenantId);

@@ -1,7 +1,7 @@
 // What every OpenAI-compatible route shares: the runtime, the live-event hub the synchronous
 // routes wait on, model defaults and limits; plus the wait-then-read step those routes end with.
 import type { FastifyReply } from 'fastify';
-import type { AssetRecord, JobRecord } from '@mediagate/db';
+import type { JobRecord, NewAsset } from '@mediagate/db';
 import type { GenerationRequestInput } from '@mediagate/core';
 import { submitOrReplayJob, type Outcome, type Runtime } from '@mediagate/engine';
 import type { EventHub } from '../event-hub.ts';
@@ -23,13 +23,15 @@ export interface OpenAiContext {
  * Waits for `job` and returns its outputs. When it failed, timed out or the client hung up, the
  * error answer has been sent (or there is no one left to send it to) and the result is undefined.
  */
-export async function awaitOutputs(context: OpenAiContext, submitted: Submitted, reply: FastifyReply): Promise<AssetRecord[] | undefined> {
+export async function awaitOutputs(context: OpenAiContext, submitted: Submitted, reply: FastifyReply): Promise<NewAsset[] | undefined> {
   const { job, ran } = submitted;
   const signal = hangUpSignal(reply.raw);
   const deadline = Date.now() + context.waitTimeoutMs;
   // Run in this process: its end is the wait's end, unless it handed the job to the queue.
-  if (ran !== undefined && (await untilSettled(ran, context.waitTimeoutMs, signal))?.succeeded === true && !signal.aborted) {
-    return context.runtime.repo.listJobAssets(job.id);
+  const settled = ran === undefined ? undefined : await untilSettled(ran, context.waitTimeoutMs, signal);
+  if (settled?.type === 'done' && settled.succeeded === true && !signal.aborted) {
+    // The run here stored them with the job's completion: no need to read them back.
+    return settled.outputs ?? context.runtime.repo.listJobAssets(job.id);
   }
   const result = await waitForJob(context.runtime, context.hub, job, { timeoutMs: Math.max(0, deadline - Date.now()), signal });
   if (signal.aborted) return undefined;
@@ -52,8 +54,8 @@ export async function submitToWait(context: OpenAiContext, tenantId: string, inp
   return { job, ran };
 }
 
-/** How the run ended ({ succeeded } when it did), or undefined when the time ran out or the caller left first. */
-async function untilSettled(ran: Promise<Outcome>, timeoutMs: number, signal: AbortSignal): Promise<{ succeeded: boolean } | undefined> {
+/** How the run ended, or undefined when the time ran out or the caller left first. */
+async function untilSettled(ran: Promise<Outcome>, timeoutMs: number, signal: AbortSignal): Promise<Outcome | undefined> {
   let stop = () => {};
   const ended = new Promise<undefined>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
@@ -65,15 +67,14 @@ async function untilSettled(ran: Promise<Outcome>, timeoutMs: number, signal: Ab
     };
   });
   try {
-    const outcome = await Promise.race([ran, ended]);
-    return outcome === undefined ? undefined : { succeeded: outcome.type === 'done' && outcome.succeeded === true };
+    return await Promise.race([ran, ended]);
   } finally {
     stop();
   }
 }
 
 /** An asset's bytes in memory (images for b64_json; they are a few MB at most). */
-export async function readAsset(runtime: Runtime, asset: AssetRecord): Promise<Buffer> {
+export async function readAsset(runtime: Runtime, asset: Pick<NewAsset, 'storageKey'>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of runtime.store.createReadStream(asset.storageKey)) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);

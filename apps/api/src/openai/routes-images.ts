@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, parseInput, type GenerationRequestInput } from '@mediagate/core';
-import type { AssetRecord } from '@mediagate/db';
+import type { NewAsset } from '@mediagate/db';
 import { planJob, withScratch } from '@mediagate/engine';
 import { shareLifetime, signedAssetPath } from '../auth/signed-urls.ts';
 import { tenantOf } from '../routes-jobs.ts';
@@ -80,7 +80,7 @@ function responseFormatOf(body: ImageBody): 'url' | 'b64_json' {
   return body.response_format ?? (body.model?.startsWith('dall-e') ? 'url' : 'b64_json');
 }
 
-async function imagesResponse(context: OpenAiContext, request: FastifyRequest, assets: AssetRecord[], format: 'url' | 'b64_json') {
+async function imagesResponse(context: OpenAiContext, request: FastifyRequest, assets: NewAsset[], format: 'url' | 'b64_json') {
   const origin = `${request.protocol}://${request.host}`;
   // Like OpenAI's own image URLs: fetchable without a key, for an hour.
   const expires = Math.floor(Date.now() / 1000) + shareLifetime.default;
