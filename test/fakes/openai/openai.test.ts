@@ -219,15 +219,7 @@ describe('images', () => {
   });
 
   it('refuses what a model cannot honor, naming the field and the allowed values', () => {
-    const failure = (input: ProviderRequest) => {
-      try {
-        validateRequest(adapter, input);
-      } catch (error) {
-        expect(error).toBeInstanceOf(InputError);
-        return error as InputError;
-      }
-      throw new Error('accepted');
-    };
+    const failure = inputFailure;
     expect(failure(request('image', 'gpt-image-1', { width: 1280, height: 1280 })).message).toMatch(/1280x1280 is not supported .* allowed: 1024x1024, 1536x1024, 1024x1536/);
     expect(failure(request('image', 'gpt-image-1', { width: 1000, height: 1000 })).message).toMatch(/params.width: 1000px is out of range; allowed 1024–1536px/);
     expect(failure(request('image', 'gpt-image-1', { quality: 'hd' })).message).toMatch(/params.quality: "hd" .* allowed: auto, low, medium, high/);
