@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { InputError } from '@mediagate/core';
-import { engineMetrics, type Runtime } from '@mediagate/engine';
+import { engineMetrics, metricsAllowed, metricsUnauthorized, type Runtime } from '@mediagate/engine';
 
 export interface MetricsServer {
   /** Where it listens, e.g. `http://127.0.0.1:9464`. */
@@ -22,6 +22,11 @@ export async function serveWorkerMetrics(runtime: Runtime, port: number, host = 
     if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
       response.end(JSON.stringify({ error: { code: 'not_found', message: `no route ${request.method} ${path}; this port serves GET /metrics` } }));
+      return;
+    }
+    if (!metricsAllowed(runtime.settings.metricsToken, request.headers.authorization)) {
+      response.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' });
+      response.end(JSON.stringify(metricsUnauthorized));
       return;
     }
     Promise.all([processRegistry.metrics(), engine.metrics()]).then(

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '@mediagate/core';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
-import { metricsPortFromEnv, startWorkers, type WorkerFleet } from './index.ts';
+import { metricsPortFromEnv, serveWorkerMetrics, startWorkers, type WorkerFleet } from './index.ts';
 
 const secret = 'sk-sim-alpha-do-not-show';
 let harness: Harness;
@@ -109,6 +109,26 @@ describe('a worker\'s /metrics', () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: 'not_found', message: expect.stringContaining('GET /metrics') } });
     expect((await fetch(metricsUrl, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('with MEDIAGATE_METRICS_TOKEN set, answers 401 without the bearer token and the page with it', async () => {
+    const token = 'scrape-0123456789abcdef';
+    const guarded = await serveWorkerMetrics({ ...harness.runtime, settings: { ...harness.runtime.settings, metricsToken: token } }, 0, '127.0.0.1');
+    try {
+      const url = `${guarded.url}/metrics`;
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: token }];
+      for (const headers of attempts) {
+        const refused = await fetch(url, { headers });
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+        expect(await refused.json()).toEqual({ error: { code: 'unauthorized', message: 'GET /metrics needs Authorization: Bearer <MEDIAGATE_METRICS_TOKEN>' } });
+      }
+      const page = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('mediagate_attempt_duration_seconds');
+    } finally {
+      await guarded.close();
+    }
   });
 });
 

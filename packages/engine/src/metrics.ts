@@ -1,6 +1,7 @@
 // Prometheus instruments of the worker side: attempt latency, 429s per key, spend and finished
 // jobs, counted where the runner sees them. One set per runtime (tests run several per process);
 // the API's /metrics and a `mediagate worker`'s own metrics port both render this registry.
+import { timingSafeEqual } from 'node:crypto';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 /** Where an attempt ran: labels, never a secret (keys appear by id only). */
@@ -105,3 +106,19 @@ export function engineMetrics(runtime: object): EngineMetrics {
   }
   return metrics;
 }
+
+/**
+ * Whether a request may read /metrics: always when no token is set, else only with
+ * `Authorization: Bearer <token>` (compared in constant time).
+ */
+export function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
+  if (token === undefined) return true;
+  const expected = Buffer.from(`Bearer ${token}`);
+  const given = Buffer.from(authorization ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The 401 body for /metrics without the token. */
+export const metricsUnauthorized = {
+  error: { code: 'unauthorized', message: 'GET /metrics needs Authorization: Bearer <MEDIAGATE_METRICS_TOKEN>' },
+};

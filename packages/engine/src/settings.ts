@@ -55,6 +55,26 @@ export interface Settings {
    * expiring links to them under it; unset, those models refuse reference images.
    */
   publicUrl?: string | undefined;
+  /**
+   * MEDIAGATE_METRICS_TOKEN: when set, GET /metrics (the API's and each worker's) answers only
+   * requests with `Authorization: Bearer <token>`; unset, /metrics is open, for a scraper on a
+   * private network.
+   */
+  metricsToken?: string | undefined;
+}
+
+/** At least this long, so a metrics token is not guessable. */
+const minMetricsTokenLength = 16;
+
+function metricsTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.MEDIAGATE_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < minMetricsTokenLength || /\s/.test(raw)) {
+    throw new InputError(`MEDIAGATE_METRICS_TOKEN: use at least ${minMetricsTokenLength} characters and no spaces (got ${raw.length} characters)`, {
+      field: 'MEDIAGATE_METRICS_TOKEN',
+    });
+  }
+  return raw;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -135,5 +155,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     secret: env.MEDIAGATE_SECRET || undefined,
     webhooks: loadWebhookSettings(env),
     publicUrl: publicUrlFromEnv(env),
+    metricsToken: metricsTokenFromEnv(env),
   };
 }

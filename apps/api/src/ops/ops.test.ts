@@ -124,6 +124,24 @@ describe('GET /metrics', () => {
       await harness.runtime.queues.remove('simulated', 'job_metrics_probe', 0);
     }
   });
+
+  it('with MEDIAGATE_METRICS_TOKEN set, answers 401 without the bearer token and the page with it', async () => {
+    const token = 'scrape-0123456789abcdef';
+    const guarded = await buildApi({ ...harness.runtime, settings: { ...harness.runtime.settings, metricsToken: token } }, { logger: false });
+    try {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Bearer ${token}x`, token]) {
+        const refused = await guarded.inject({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization } });
+        expect(refused.statusCode).toBe(401);
+        expect(refused.headers['www-authenticate']).toBe('Bearer');
+        expect(refused.json()).toEqual({ error: { code: 'unauthorized', message: 'GET /metrics needs Authorization: Bearer <MEDIAGATE_METRICS_TOKEN>' } });
+      }
+      const page = await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+      expect(page.statusCode).toBe(200);
+      expect(parsePrometheus(page.body).some((sample) => sample.name === 'mediagate_jobs')).toBe(true);
+    } finally {
+      await guarded.close();
+    }
+  });
 });
 
 describe('GET /openapi.json', () => {

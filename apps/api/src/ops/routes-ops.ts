@@ -2,7 +2,7 @@
 // and Prometheus metrics. Liveness stays at /healthz with the other system routes.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Runtime } from '@mediagate/engine';
+import { metricsAllowed, metricsUnauthorized, type Runtime } from '@mediagate/engine';
 import type { OperationDoc } from '../openapi/operations.ts';
 import { createMetrics } from './metrics.ts';
 import { checkReadiness } from './readiness.ts';
@@ -26,7 +26,8 @@ const metricsDoc: OperationDoc = {
   description:
     'Jobs by status, kind and provider (mediagate_jobs), queue depth per provider queue and state (mediagate_queue_jobs), process metrics; ' +
     'with workers in this process also attempt latency (mediagate_attempt_duration_seconds), 429s per key id (mediagate_provider_rate_limited_total), ' +
-    'spend (mediagate_spend_usd_total) and finished jobs (mediagate_worker_jobs_finished_total).',
+    'spend (mediagate_spend_usd_total) and finished jobs (mediagate_worker_jobs_finished_total). ' +
+    'With MEDIAGATE_METRICS_TOKEN set, only requests with `Authorization: Bearer <token>` get them (401 otherwise).',
   tags: ['operations'],
   responses: { 200: { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': z.string() } } },
 };
@@ -47,7 +48,10 @@ export function registerOpsRoutes(app: FastifyInstance, runtime: Runtime, option
     });
   });
 
-  app.get('/metrics', { config: { openapi: metricsDoc } }, async (_request, reply) => {
+  app.get('/metrics', { config: { openapi: metricsDoc } }, async (request, reply) => {
+    if (!metricsAllowed(runtime.settings.metricsToken, request.headers.authorization)) {
+      return reply.status(401).header('www-authenticate', 'Bearer').send(metricsUnauthorized);
+    }
     const { contentType, text } = await metrics.render();
     return reply.type(contentType).send(text);
   });
