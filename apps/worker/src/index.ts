@@ -5,6 +5,7 @@ import { InputError } from '@mediagate/core';
 import { createRedis, engineMetrics, JobRunner, queueJobId, queueName, RunHere, type QueuePayload, settleEnded, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
 import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 import { WorkerSlots } from './slots.ts';
+import type { ProviderAdapter } from '@mediagate/providers';
 
 export { metricsPortFromEnv, serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 export { WorkerSlots } from './slots.ts';
@@ -28,6 +29,8 @@ export interface WorkerOptions {
 }
 
 const concurrencyPrefix = 'MEDIAGATE_CONCURRENCY_';
+/** How often a worker process looks for key pools added since it started. */
+const poolWatchMs = 2000;
 
 function concurrencyVariable(provider: string): string {
   return `${concurrencyPrefix}${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
@@ -76,11 +79,13 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   const connections: ReturnType<typeof createRedis>[] = [];
   // One queue per provider and key pool: `default` (jobs that name no pool) and every pool with keys.
   await runtime.keys.refresh(true);
-  const queues = adapters.flatMap((adapter) => [...new Set(['default', ...runtime.keys.pools(adapter.id)])].map((pool) => ({ adapter, pool })));
+  const poolsOf = (adapter: ProviderAdapter) => [...new Set(['default', ...runtime.keys.pools(adapter.id)])];
   // Jobs whose caller waits may run in this process at once (run-here.ts), in the workers' slots.
   const slots = new WorkerSlots();
   const here = new RunHere(runtime, runner, slots);
-  const workers = queues.map(({ adapter, pool }) => {
+  /** Workers by queue name: one per provider and pool, more as key pools appear. */
+  const working = new Map<string, Worker<QueuePayload>>();
+  const work = (adapter: ProviderAdapter, pool: string): Worker<QueuePayload> => {
     const provider = adapter.id;
     const concurrency = concurrencyFor(provider, adapter.defaultConcurrency);
     slots.add(provider, pool, concurrency);
@@ -114,15 +119,41 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     });
     worker.on('error', (error) => runtime.logger.error({ provider: adapter.id, err: error.message }, 'queue error'));
     slots.attach(provider, pool, worker);
+    working.set(queueName(runtime.settings.queuePrefix, provider, pool), worker);
     return worker;
-  });
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  };
+  await Promise.all(adapters.flatMap((adapter) => poolsOf(adapter).map((pool) => work(adapter, pool).waitUntilReady())));
+  // A key pool added at run time (/v1/admin/providers/…/keys, by any process) gets its worker
+  // here once this process reads the stored keys again, without a restart.
+  let watching: Promise<void> | undefined;
+  const watchPools = setInterval(() => {
+    watching ??= runtime.keys
+      .refresh()
+      .then(async () => {
+        const added = adapters.flatMap((adapter) =>
+          poolsOf(adapter)
+            .filter((pool) => !working.has(queueName(runtime.settings.queuePrefix, adapter.id, pool)))
+            .map((pool) => ({ adapter, pool })),
+        );
+        for (const { adapter, pool } of added) {
+          await work(adapter, pool).waitUntilReady();
+          runtime.logger.info({ provider: adapter.id, pool }, 'working the queue of a new key pool');
+        }
+      })
+      .catch((error: unknown) => runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'key pools not re-read'))
+      .finally(() => {
+        watching = undefined;
+      });
+  }, poolWatchMs);
+  watchPools.unref();
   runtime.here = here;
   // Every worker process also delivers webhooks (and relays them from the database outbox).
   const webhooks = await startWebhookDelivery(runtime);
   const stopConsuming = async () => {
+    clearInterval(watchPools);
+    await watching;
     if (runtime.here === here) runtime.here = undefined;
-    await Promise.all([here.drain(), ...workers.map((worker) => worker.close())]);
+    await Promise.all([here.drain(), ...[...working.values()].map((worker) => worker.close())]);
     await webhooks.close();
     await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
     await stopCancelFeed();

@@ -124,7 +124,7 @@ describe('provider keys admin', () => {
     const cases: [unknown, number, string, string][] = [
       [{ id: 'nosecret' }, 400, 'secret', 'secret'],
       [{ id: '1bad', secret: 's' }, 400, 'id', 'id'],
-      [{ id: 'x', secret: 's', pool: 'anime' }, 400, 'pool', 'simulated has no pool "anime"; its pools: default, illustration'],
+      [{ id: 'x', secret: 's', pool: 'Not a pool!' }, 400, 'pool', 'pool'],
       [{ id: 'cfg', secret: 's' }, 409, 'id', 'simulated already has a key "cfg"'],
       [{ id: 'x', secret: 's', limits: { rpm: -1 } }, 400, 'limits.rpm', 'limits.rpm'],
       [{ id: 'x', secret: 's', extra: 1 }, 400, '', 'extra'],
@@ -150,5 +150,15 @@ describe('provider keys admin', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).message).toBe('pool: unknown pool "anime" for simulated; its pools: default, illustration');
     expect((error as InputError).field).toBe('pool');
+  });
+
+  it('works the queue of a pool added at run time, without a restart', async () => {
+    const response = await app.inject({ method: 'POST', url, headers: bearer, payload: { id: 'anime-key', secret: 'added-secret-value', pool: 'anime' } });
+    expect(response.statusCode).toBe(201);
+    expect(response.json<KeyBody>()).toMatchObject({ id: 'anime-key', pool: 'anime' });
+    // The workers started before the pool existed; they pick its queue up within a refresh.
+    const { done, keyIds } = await runJob('anime');
+    expect(done.status).toBe('succeeded');
+    expect(keyIds).toEqual(['anime-key']);
   });
 });

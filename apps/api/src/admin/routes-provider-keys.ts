@@ -14,7 +14,7 @@ export const addProviderKeyBody = z
   .object({
     id: name.describe('The key id, unique per provider: attempts and metrics name the key by it.'),
     secret: z.string().min(1).max(4096).describe('The provider API key; stored sealed, never shown again.'),
-    pool: name.default(defaultPool).describe('The pool the key serves (one of the provider\'s pools, or default).'),
+    pool: name.default(defaultPool).describe('The pool the key serves: default, one of the provider\'s pools, or a new one.'),
     limits: keyLimitsSchema.default({}).describe('rpm, concurrency and daily caps, enforced across the fleet.'),
   })
   .strict();
@@ -77,7 +77,7 @@ export function registerProviderKeyRoutes(app: FastifyInstance, runtime: Runtime
           openapi: {
             summary: 'Add a provider key',
             description:
-              'Needs the admin key. The secret is sealed with MEDIAGATE_SECRET and never shown again. Workers start using the key within seconds. The pool must be `default` or one the provider already has (workers consume the pools they knew at start).',
+              'Needs the admin key. The secret is sealed with MEDIAGATE_SECRET and never shown again. Workers start using the key within seconds. A pool the provider does not have yet is made with it: workers pick up its queue within seconds.',
             tags: ['admin'],
             body: { required: true, content: json(addProviderKeyBody) },
             responses: { 201: { description: 'The key, without its secret.', content: json(keyViewSchema) } },
@@ -88,13 +88,6 @@ export function registerProviderKeyRoutes(app: FastifyInstance, runtime: Runtime
         const provider = knownProvider(parseInput(providerParams, request.params).provider);
         const body = parseInput(addProviderKeyBody, request.body ?? {});
         await keys.refresh(true);
-        const pools = [...new Set([defaultPool, ...keys.pools(provider)])];
-        if (!pools.includes(body.pool)) {
-          throw new InputError(`pool: ${provider} has no pool "${body.pool}"; its pools: ${pools.join(', ')} (new pools come from the config file)`, {
-            field: 'pool',
-            allowed: pools,
-          });
-        }
         if (keys.all(provider).some((key) => key.id === body.id)) {
           throw new InputError(`id: ${provider} already has a key "${body.id}"`, { field: 'id', status: 409, code: 'conflict' });
         }
