@@ -414,7 +414,7 @@ describe('MediagateAdmin', () => {
     expect(JSON.stringify(await admin.providerKeys.list('simulated'))).not.toContain('added-secret-value');
     const duplicate = await caught(admin.providerKeys.add('simulated', { id: 'sdk-added', secret: 'x' }), MediagateConflictError);
     expect(duplicate.field).toBe('id');
-    const badPool = await caught(admin.providerKeys.add('simulated', { id: 'sdk-other', secret: 'x', pool: 'nopool' }), MediagateError);
+    const badPool = await caught(admin.providerKeys.add('simulated', { id: 'sdk-other', secret: 'x', pool: 'no pool!' }), MediagateError);
     expect(badPool).toMatchObject({ status: 400, field: 'pool' });
 
     expect((await admin.providerKeys.disable('simulated', 'sdk-added')).status).toBe('inactive');
