@@ -40,6 +40,12 @@ function fluxSize(request: ProviderRequest): { width: number; height: number; va
   return { width: size.width, height: size.height, value: size.name };
 }
 
+/** `seed` and `negative_prompt` under fal's own names, for the video models that take both. */
+function seedAndNegativePrompt(request: ProviderRequest): Record<string, JsonValue> {
+  const { seed, negative_prompt } = request.params;
+  return { ...(seed !== undefined ? { seed } : {}), ...(negative_prompt !== undefined ? { negative_prompt } : {}) };
+}
+
 function flux(id: 'schnell' | 'dev', usdPerMegapixel: number): FalModel {
   const endpoint = `fal-ai/flux/${id}`;
   const price: PriceEntry = { basis: 'per_image', usd: usdPerMegapixel, applies: 'per megapixel of output', source: page(endpoint), date };
@@ -129,10 +135,7 @@ const pika: FalModel = {
   kind: 'video',
   endpoint: () => pikaEndpoint,
   input(request) {
-    const input: Record<string, JsonValue> = { prompt: request.prompt, aspect_ratio: request.params.aspect_ratio ?? '16:9' };
-    if (request.params.seed !== undefined) input.seed = request.params.seed;
-    if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
-    return input;
+    return { prompt: request.prompt, aspect_ratio: request.params.aspect_ratio ?? '16:9', ...seedAndNegativePrompt(request) };
   },
   spec: {
     id: 'pika/v2/turbo/text-to-video',
@@ -247,9 +250,7 @@ const wan: FalModel = {
     } else {
       input.aspect_ratio = aspectRatio ?? '16:9';
     }
-    if (request.params.seed !== undefined) input.seed = request.params.seed;
-    if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
-    return input;
+    return { ...input, ...seedAndNegativePrompt(request) };
   },
   spec: {
     id: 'wan/v2.2-a14b',
@@ -287,10 +288,7 @@ const mochi: FalModel = {
   kind: 'video',
   endpoint: () => mochiEndpoint,
   input(request) {
-    const input: Record<string, JsonValue> = { prompt: request.prompt };
-    if (request.params.seed !== undefined) input.seed = request.params.seed;
-    if (request.params.negative_prompt !== undefined) input.negative_prompt = request.params.negative_prompt;
-    return input;
+    return { prompt: request.prompt, ...seedAndNegativePrompt(request) };
   },
   spec: {
     id: 'mochi-v1',
