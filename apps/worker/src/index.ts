@@ -3,9 +3,9 @@
 import { Worker, type Job } from 'bullmq';
 import { InputError } from '@mediagate/core';
 import { createRedis, engineMetrics, JobRunner, queueJobId, queueName, RunHere, type QueuePayload, settleEnded, startWebhookDelivery, sweepScratch, type Runtime } from '@mediagate/engine';
+import type { ProviderAdapter } from '@mediagate/providers';
 import { serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 import { WorkerSlots } from './slots.ts';
-import type { ProviderAdapter } from '@mediagate/providers';
 
 export { metricsPortFromEnv, serveWorkerMetrics, type MetricsServer } from './metrics-server.ts';
 export { WorkerSlots } from './slots.ts';
@@ -87,6 +87,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   const working = new Map<string, Worker<QueuePayload>>();
   const work = (adapter: ProviderAdapter, pool: string): Worker<QueuePayload> => {
     const provider = adapter.id;
+    const name = queueName(runtime.settings.queuePrefix, provider, pool);
     const concurrency = concurrencyFor(provider, adapter.defaultConcurrency);
     slots.add(provider, pool, concurrency);
     const connection = createRedis(runtime.settings.redisUrl);
@@ -96,7 +97,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       here.holds(queueJobId(entry.data.jobId, entry.data.targetIndex))
         ? runner.postpone(entry, 1000, token)
         : slots.track(provider, pool, () => runner.process(entry, token));
-    const worker = new Worker(queueName(runtime.settings.queuePrefix, provider, pool), processor, {
+    const worker = new Worker(name, processor, {
       connection,
       concurrency,
       lockDuration: runtime.settings.lockMs,
@@ -119,7 +120,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     });
     worker.on('error', (error) => runtime.logger.error({ provider: adapter.id, err: error.message }, 'queue error'));
     slots.attach(provider, pool, worker);
-    working.set(queueName(runtime.settings.queuePrefix, provider, pool), worker);
+    working.set(name, worker);
     return worker;
   };
   await Promise.all(adapters.flatMap((adapter) => poolsOf(adapter).map((pool) => work(adapter, pool).waitUntilReady())));
