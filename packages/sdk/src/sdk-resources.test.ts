@@ -415,7 +415,7 @@ describe('MediagateAdmin', () => {
     const duplicate = await caught(admin.providerKeys.add('simulated', { id: 'sdk-added', secret: 'x' }), MediagateConflictError);
     expect(duplicate.field).toBe('id');
     const badPool = await caught(admin.providerKeys.add('simulated', { id: 'sdk-other', secret: 'x', pool: 'no pool!' }), MediagateError);
-    expect(badPool).toMatchObject({ status: 400, field: 'pool' });
+    expect(badPool).toMatchObject({ status: 400, field: 'pool', message: expect.stringContaining('letters, digits, _ . - starting with a letter') });
 
     expect((await admin.providerKeys.disable('simulated', 'sdk-added')).status).toBe('inactive');
     expect((await admin.providerKeys.enable('simulated', 'sdk-added')).status).toBe('active');

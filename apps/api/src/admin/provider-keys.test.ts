@@ -124,7 +124,7 @@ describe('provider keys admin', () => {
     const cases: [unknown, number, string, string][] = [
       [{ id: 'nosecret' }, 400, 'secret', 'secret'],
       [{ id: '1bad', secret: 's' }, 400, 'id', 'id'],
-      [{ id: 'x', secret: 's', pool: 'Not a pool!' }, 400, 'pool', 'pool'],
+      [{ id: 'x', secret: 's', pool: 'Not a pool!' }, 400, 'pool', 'letters, digits, _ . - starting with a letter (at most 40)'],
       [{ id: 'cfg', secret: 's' }, 409, 'id', 'simulated already has a key "cfg"'],
       [{ id: 'x', secret: 's', limits: { rpm: -1 } }, 400, 'limits.rpm', 'limits.rpm'],
       [{ id: 'x', secret: 's', extra: 1 }, 400, '', 'extra'],
