@@ -43,10 +43,27 @@ export class KeyCache {
   async verify(key: string): Promise<Verdict> {
     const hash = hashApiKey(key);
     const now = Date.now();
-    const cached = this.#entries.get(hash);
-    if (cached !== undefined && cached.until > now) return { ok: true, caller: cached.caller };
-    if (cached !== undefined) this.#entries.delete(hash);
+    const caller = this.#fresh(hash, now);
+    return caller === undefined ? this.#lookUp(hash, now) : { ok: true, caller };
+  }
 
+  /**
+   * verify without the promise when the key is already trusted here: the caller it belongs to,
+   * else undefined (then verify decides, with a database read).
+   */
+  cached(key: string): Caller | undefined {
+    return this.#fresh(hashApiKey(key), Date.now());
+  }
+
+  #fresh(hash: string, now: number): Caller | undefined {
+    const cached = this.#entries.get(hash);
+    if (cached === undefined) return undefined;
+    if (cached.until > now) return cached.caller;
+    this.#entries.delete(hash);
+    return undefined;
+  }
+
+  async #lookUp(hash: string, now: number): Promise<Verdict> {
     const generation = this.#generation;
     const found = await this.#repo.findApiKeyByHash(hash);
     if (found === undefined) return { ok: false, reason: 'unknown' };

@@ -45,8 +45,8 @@ const signedQuery = z
   .strict();
 
 /** A download that carries a signature instead of a key (checked by the route, not the auth hook). */
-export function isSignedAssetRequest(request: FastifyRequest): boolean {
-  if (request.routeOptions.url !== assetContentRoute) return false;
+export function isSignedAssetRequest(request: FastifyRequest, route = request.routeOptions.url): boolean {
+  if (route !== assetContentRoute) return false;
   const query = request.query as Record<string, unknown> | undefined;
   return query !== undefined && query !== null && ('signature' in query || 'expires' in query);
 }

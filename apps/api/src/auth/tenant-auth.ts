@@ -24,8 +24,7 @@ const openAiPaths = ['/v1/images/', '/v1/audio/', '/v1/videos'];
  * The route the request reached (`/v1/jobs/:id`), else its decoded path: the router decodes
  * percent-escapes, so `/%761/providers` reaches `/v1/providers` and must be judged as that.
  */
-function routePath(request: FastifyRequest): string {
-  const route = request.routeOptions.url;
+function routePath(request: FastifyRequest, route = request.routeOptions.url): string {
   if (route !== undefined) return route;
   const query = request.url.indexOf('?');
   const path = query === -1 ? request.url : request.url.slice(0, query);
@@ -37,10 +36,12 @@ function routePath(request: FastifyRequest): string {
 }
 
 function needsKey(request: FastifyRequest): boolean {
-  const path = routePath(request);
+  // routeOptions is a getter that builds a fresh object: read it once.
+  const route = request.routeOptions.url;
+  const path = routePath(request, route);
   if (path !== '/v1' && !path.startsWith('/v1/')) return false;
   if (path.startsWith('/v1/admin/') || path === '/v1/admin') return false;
-  return !isSignedAssetRequest(request);
+  return !isSignedAssetRequest(request, route);
 }
 
 interface Refusal {
@@ -95,20 +96,39 @@ function trackStreams(keys: KeyCache): (request: FastifyRequest, reply: FastifyR
 export function installTenantAuth(app: FastifyInstance, keys: KeyCache): void {
   const trackStream = trackStreams(keys);
   app.decorateRequest('caller', null);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!needsKey(request)) return;
+  // A callback hook rather than an async one: a key already trusted here is settled without a
+  // promise, which is nearly every request.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!needsKey(request)) {
+      done();
+      return;
+    }
     const offered = bearerToken(request.headers.authorization);
-    if ('problem' in offered) return refuse(request, reply, { code: 'unauthorized', message: offered.problem, invalidToken: false });
+    if ('problem' in offered) {
+      refuse(request, reply, { code: 'unauthorized', message: offered.problem, invalidToken: false });
+      return;
+    }
     if (!looksLikeApiKey(offered.token)) {
-      return refuse(request, reply, { code: 'invalid_api_key', message: 'Authorization: not a Mediagate API key (they start with "mg_")', invalidToken: true });
+      refuse(request, reply, { code: 'invalid_api_key', message: 'Authorization: not a Mediagate API key (they start with "mg_")', invalidToken: true });
+      return;
     }
-    const verdict = await keys.verify(offered.token);
-    if (!verdict.ok) {
+    const cached = keys.cached(offered.token);
+    if (cached !== undefined) {
+      request.caller = cached;
+      trackStream(request, reply, cached.keyId);
+      done();
+      return;
+    }
+    keys.verify(offered.token).then((verdict) => {
+      if (verdict.ok) {
+        request.caller = verdict.caller;
+        trackStream(request, reply, verdict.caller.keyId);
+        done();
+        return;
+      }
       const message = verdict.reason === 'revoked' ? 'Authorization: this API key was revoked' : 'Authorization: unknown API key';
-      return refuse(request, reply, { code: 'invalid_api_key', message, invalidToken: true });
-    }
-    request.caller = verdict.caller;
-    trackStream(request, reply, verdict.caller.keyId);
+      refuse(request, reply, { code: 'invalid_api_key', message, invalidToken: true });
+    }, done);
   });
 }
 
