@@ -41,7 +41,26 @@ export function findUnstorableText(value: unknown): { path: (string | number)[];
   return undefined;
 }
 
+/**
+ * Bodies the JSON parser already knows to be storable: NUL and surrogates can only reach a JSON
+ * text as \u escapes (a raw NUL is not JSON, and decoding UTF-8 never yields a lone surrogate),
+ * so a text without any needs no walk of what it parsed to.
+ */
+const storableBodies = new WeakSet<object>();
+
+/** True when `value` is a flat object (params, most queries) of storable keys and strings; false means "walk it". */
+function isFlatAndStorable(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (unstorable.test(key) || (typeof item === 'object' && item !== null) || (typeof item === 'string' && unstorable.test(item))) return false;
+  }
+  return true;
+}
+
 function rejectUnstorable(value: unknown, where: string): void {
+  if (isFlatAndStorable(value)) return;
   const found = findUnstorableText(value);
   if (found === undefined) return;
   const field = fieldPath(found.path) || where;
@@ -59,11 +78,23 @@ export function installBodyParsing(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parseJson(request, text.toString(), done);
+    const json = text.toString();
+    parseJson(request, json, (error, body) => {
+      if (error === null && typeof body === 'object' && body !== null && !json.includes('\\u')) storableBodies.add(body);
+      done(error, body);
+    });
   });
-  app.addHook('preValidation', async (request) => {
-    rejectUnstorable(request.params, 'params');
-    rejectUnstorable(request.query, 'query');
-    rejectUnstorable(request.body, 'body');
+  // A callback hook: nothing here waits, so a promise per request would be pure overhead.
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      rejectUnstorable(request.params, 'params');
+      rejectUnstorable(request.query, 'query');
+      const body = request.body;
+      if (typeof body !== 'object' || body === null || !storableBodies.has(body)) rejectUnstorable(body, 'body');
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
   });
 }
