@@ -17,6 +17,7 @@ import { installOpenApi } from './openapi/routes-openapi.ts';
 import { registerOpsRoutes } from './ops/routes-ops.ts';
 import { registerAdminRoutes } from './admin/routes-admin.ts';
 import { registerSystemRoutes } from './routes-system.ts';
+import { deferredChildLogger } from './request-logger.ts';
 import { KeyCache } from './auth/key-cache.ts';
 import { installTenantAuth } from './auth/tenant-auth.ts';
 
@@ -56,6 +57,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
     bodyLimit,
     // Per-request lines would drown the job logs; requests that fail are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: deferredChildLogger,
     // Long ids reach the routes, which answer in the API's shape naming the field.
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors,
