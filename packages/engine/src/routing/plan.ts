@@ -151,8 +151,6 @@ export function checkModelNames(runtime: Runtime, request: GenerationRequest): v
 /** Resolves and orders the request's targets; throws InputError (naming the field) on bad input. */
 export async function planRoute(runtime: Runtime, request: GenerationRequest, images: ImageInput[], inputs: ProviderInputs = {}): Promise<RoutePlan> {
   const fallbacks = (request.fallbacks ?? []).map((value, index) => strictTarget(runtime, value, `fallbacks[${index}]`));
-  const fitAll = (targets: Target[], fields: string[]): RoutePlan['estimates'] =>
-    targets.map((target, index) => fit(runtime, request, images, target, fields[index] ?? 'model', inputs));
   const fallbackFields = fallbacks.map((_, index) => `fallbacks[${index}]`);
   const model = request.model;
   const spec = model === undefined || model.includes('/') ? undefined : findRoute(runtime, request.kind, model);
@@ -160,7 +158,9 @@ export async function planRoute(runtime: Runtime, request: GenerationRequest, im
     if (model !== undefined && !model.includes('/')) throw unknownModel(runtime, model);
     const first = model === undefined ? defaultTargets[request.kind] : strictTarget(runtime, model, 'model');
     const targets = [first, ...fallbacks];
-    return { route: undefined, strategy: undefined, targets, estimates: fitAll(targets, ['model', ...fallbackFields]), fanOut: false };
+    const fields = ['model', ...fallbackFields];
+    const estimates = targets.map((target, index) => fit(runtime, request, images, target, fields[index] ?? 'model', inputs));
+    return { route: undefined, strategy: undefined, targets, estimates, fanOut: false };
   }
 
   if (spec.strategy === 'fan-out' && fallbacks.length > 0) {
