@@ -1,9 +1,9 @@
-// Jobs run in the process that accepted them (run-here.ts): at once, with a delayed queue entry
-// behind each run that the fleet takes over when the process dies, and that is removed, or
-// becomes the retry, when the run ends here.
+// Jobs run in the process that accepted them (run-here.ts): at once, with an entry in the
+// runs-here ledger behind each run that the fleet takes over when the process dies, and that is
+// removed when the run ends here (a retry goes to the queue).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cancelJob, defaultTenantId, queueJobId, submitOrReplayJob, type QueuePayload, type Runtime } from '@mediagate/engine';
+import { HereLedger, cancelJob, defaultTenantId, queueJobId, submitOrReplayJob, type QueuePayload, type Runtime } from '@mediagate/engine';
 import { WorkerSlots } from '@mediagate/worker';
 import { createHarness, type Harness } from './support/harness.ts';
 
@@ -25,6 +25,12 @@ async function entryState(runtime: Runtime, jobId: string, targetIndex = 0): Pro
   return entry === undefined ? undefined : entry.getState();
 }
 
+/** The jobs the runs-here ledger holds an entry for. */
+async function ledgerJobs(runtime: Runtime): Promise<string[]> {
+  const ledger = new HereLedger(runtime.redis, runtime.queues, runtime.logger, runtime.settings.lockMs);
+  return (await ledger.entries()).map(({ member }) => (JSON.parse(member) as QueuePayload).jobId);
+}
+
 /** Polls until `check` holds (the queue is updated just after a run here answers). */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -40,8 +46,9 @@ describe('running a job in the process that accepted it', () => {
     const { runtime } = harness;
     const submitted = await submitOrReplayJob(runtime, defaultTenantId, image('here'), { runHere: true });
     expect(submitted.ran).toBeDefined();
-    // Behind the run: a delayed entry, due after the attempt's time limit and a lock's length.
-    expect(await entryState(runtime, submitted.job.id)).toBe('delayed');
+    // Behind the run: a ledger entry, and nothing in the queue.
+    expect(await ledgerJobs(runtime)).toEqual([submitted.job.id]);
+    expect(await entryState(runtime, submitted.job.id)).toBeUndefined();
     const outcome = await submitted.ran;
     expect(outcome).toMatchObject({ type: 'done', succeeded: true });
     const job = await runtime.repo.getJob(submitted.job.id);
@@ -51,7 +58,8 @@ describe('running a job in the process that accepted it', () => {
     expect(outcome?.type === 'done' ? outcome.outputs : undefined).toEqual(stored.map(({ createdAt: _createdAt, ...asset }) => asset));
     expect((await harness.events(submitted.job.id)).map((event) => event.type)).toEqual(['queued', 'attempt', 'succeeded']);
     expect(harness.simulated.stats().submits).toBe(1);
-    await eventually(async () => (await entryState(runtime, submitted.job.id)) === undefined);
+    await eventually(async () => (await ledgerJobs(runtime)).length === 0);
+    expect(await entryState(runtime, submitted.job.id)).toBeUndefined();
   });
 
   it('queues as before when this process works no queue, or the caller does not wait', async () => {
@@ -60,6 +68,7 @@ describe('running a job in the process that accepted it', () => {
     const notHere = await submitOrReplayJob(runtime, defaultTenantId, image('no workers'), { runHere: true });
     expect(notHere.ran).toBeUndefined();
     expect(await entryState(runtime, notHere.job.id)).toBe('prioritized');
+    expect(await ledgerJobs(runtime)).toEqual([]);
     await harness.close();
 
     harness = await createHarness();
@@ -68,19 +77,20 @@ describe('running a job in the process that accepted it', () => {
     expect((await harness.waitFor(plain.job.id)).status).toBe('succeeded');
   });
 
-  it('a retry becomes the entry behind the run, and the queue finishes the job', async () => {
+  it('a retry goes to the queue, the ledger lets go, and the queue finishes the job', async () => {
     harness = await createHarness();
     const { runtime } = harness;
     const submitted = await submitOrReplayJob(runtime, defaultTenantId, image('flaky', { fault: '500', fault_times: 1 }), { runHere: true });
     const outcome = await submitted.ran;
     expect(outcome?.type).toBe('delay');
+    await eventually(async () => (await ledgerJobs(runtime)).length === 0);
     const job = await harness.waitFor(submitted.job.id);
     expect(job.status).toBe('succeeded');
     expect(harness.simulated.stats().submits).toBe(2);
     expect((await harness.events(submitted.job.id)).map((event) => event.type)).toEqual(['queued', 'attempt', 'retrying', 'attempt', 'succeeded']);
   });
 
-  it('when the process dies after storing the job, the fleet runs it once the entry comes due', async () => {
+  it('when the process dies after storing the job, the fleet runs it once the lease runs out', async () => {
     harness = await createHarness({ attemptTimeoutMs: 400, settings: { lockMs: 600 } });
     const { runtime } = harness;
     // What a dying process leaves: the job written and the entry behind its run, no run.
@@ -89,25 +99,32 @@ describe('running a job in the process that accepted it', () => {
     const payload: QueuePayload = { jobId, targetIndex: 0, provider: 'simulated', model: 'image', pool: 'default' };
     const ticket = runtime.here?.reserve(payload, 50);
     expect(ticket).toBeDefined();
-    await ticket?.enqueue();
+    await ticket?.hold();
     ticket?.release();
     await sleep(300);
     expect((await runtime.repo.getJob(jobId))?.status).toBe('queued');
+    expect(await ledgerJobs(runtime)).toEqual([jobId]);
     const job = await harness.waitFor(jobId, 10_000);
     expect(job.status).toBe('succeeded');
     expect(harness.simulated.stats().submits).toBe(1);
+    expect(await ledgerJobs(runtime)).toEqual([]);
   });
 
-  it('an entry that comes due while its run goes on here is put back, not run twice', async () => {
-    harness = await createHarness();
+  it('a run longer than its lease keeps it, and an entry queued meanwhile is put back, not run twice', async () => {
+    harness = await createHarness({ settings: { lockMs: 600 } });
     const { runtime } = harness;
     const submitted = await submitOrReplayJob(runtime, defaultTenantId, image('slow', { latency_ms: 1500 }), { runHere: true });
+    // What another process's sweep would do had this one stalled: the job in its queue meanwhile.
     const payload: QueuePayload = { jobId: submitted.job.id, targetIndex: 0, provider: 'simulated', model: 'image', pool: 'default' };
-    await runtime.queues.reschedule('simulated', payload, { delayMs: 1 });
+    await runtime.queues.enqueue('simulated', payload);
+    await sleep(1000);
+    // Past the 600 ms lease, the entry is still there: this process renews it while the run goes on.
+    expect(await ledgerJobs(runtime)).toEqual([submitted.job.id]);
     expect(await submitted.ran).toMatchObject({ type: 'done', succeeded: true });
     await sleep(1200);
     expect(harness.simulated.stats().submits).toBe(1);
     expect((await harness.events(submitted.job.id)).filter((event) => event.type === 'attempt')).toHaveLength(1);
+    await eventually(async () => (await entryState(runtime, submitted.job.id)) === undefined);
   });
 
   it('a cancel stops a run here and removes its entry', async () => {
@@ -118,7 +135,44 @@ describe('running a job in the process that accepted it', () => {
     await cancelJob(runtime, submitted.job.id);
     expect((await submitted.ran)?.type).toBe('done');
     expect((await runtime.repo.getJob(submitted.job.id))?.status).toBe('canceled');
-    await eventually(async () => (await entryState(runtime, submitted.job.id)) === undefined);
+    await eventually(async () => (await ledgerJobs(runtime)).length === 0);
+    expect(await entryState(runtime, submitted.job.id)).toBeUndefined();
+  });
+});
+
+describe('HereLedger', () => {
+  it('moves an entry whose lease ran out to its queue once, however many processes sweep', async () => {
+    harness = await createHarness({ workers: false });
+    const { runtime } = harness;
+    const sweepers = [0, 1, 2].map(() => new HereLedger(runtime.redis, runtime.queues, runtime.logger, 200));
+    const payload: QueuePayload = { jobId: 'job_leaseranout0000000000000', targetIndex: 0, provider: 'simulated', model: 'image', pool: 'default' };
+    const member = HereLedger.member({ payload, priority: 7 });
+    await sweepers[0]?.hold(member);
+    // Not due yet: nothing moves.
+    expect(await Promise.all(sweepers.map((ledger) => ledger.sweep()))).toEqual([0, 0, 0]);
+    const moved = await Promise.all(sweepers.map((ledger) => ledger.sweep(Date.now() + 1000)));
+    expect(moved.reduce((sum, count) => sum + count, 0)).toBe(1);
+    expect(await sweepers[0]?.entries()).toEqual([]);
+    const entry = await runtime.queues.queue('simulated').getJob(payload.jobId);
+    expect(entry?.data).toEqual(payload);
+    expect(entry?.opts.priority).toBe(7);
+  });
+
+  it('never sweeps an entry whose run goes on in the sweeping process', async () => {
+    harness = await createHarness({ workers: false });
+    const { runtime } = harness;
+    const ledger = new HereLedger(runtime.redis, runtime.queues, runtime.logger, 200);
+    const member = HereLedger.member({ payload: { jobId: 'job_stillrunninghere00000000', targetIndex: 0, provider: 'simulated', model: 'image' }, priority: 50 });
+    await ledger.hold(member);
+    ledger.running(member);
+    expect(await ledger.sweep(Date.now() + 1000)).toBe(0);
+    // A tick renews the lease instead.
+    await ledger.tick();
+    const [entry] = await ledger.entries();
+    expect(entry?.dueAt).toBeGreaterThan(Date.now() + 100);
+    ledger.ended(member);
+    await ledger.drop(member);
+    expect(await ledger.entries()).toEqual([]);
   });
 });
 

@@ -31,7 +31,7 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
   app.post('/v1/jobs', async (request, reply) => {
     const body = jobRequestBody(request.body);
     const idempotencyKey = idempotencyKeyOf(request.headers);
-    const outcome = await submitOrReplayJob(runtime, tenantOf(request), body, idempotencyKey === undefined ? {} : { idempotencyKey });
+    const outcome = await submitOrReplayJob(runtime, tenantOf(request), body, { runHere: true, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
     if (outcome.fanOut) return reply.status(outcome.created ? 201 : 200).send(fanOutView(outcome.fanOut));
     if (outcome.created) return reply.status(201).send(jobView(outcome.job, { attempts: [], outputs: [] }));
     if (!sameRequest(outcome.job.request, outcome.request)) throw idempotencyConflict(outcome.job.id);

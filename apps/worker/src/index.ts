@@ -80,7 +80,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   // One queue per provider and key pool: `default` (jobs that name no pool) and every pool with keys.
   await runtime.keys.refresh(true);
   const poolsOf = (adapter: ProviderAdapter) => [...new Set(['default', ...runtime.keys.pools(adapter.id)])];
-  // Jobs whose caller waits may run in this process at once (run-here.ts), in the workers' slots.
+  // New jobs may run in this process at once (run-here.ts), in the workers' slots.
   const slots = new WorkerSlots();
   const here = new RunHere(runtime, runner, slots);
   /** Workers by queue name: one per provider and pool, more as key pools appear. */
@@ -93,7 +93,8 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     const connection = createRedis(runtime.settings.redisUrl);
     connections.push(connection);
     const processor = (entry: Job<QueuePayload>, token?: string) =>
-      // The entry behind a run here came due while that run goes on: look again later.
+      // Another process swept the entry behind a run going on here (this one stalled past its
+      // lease): look again later rather than run the job twice.
       here.holds(queueJobId(entry.data.jobId, entry.data.targetIndex))
         ? runner.postpone(entry, 1000, token)
         : slots.track(provider, pool, () => runner.process(entry, token));
@@ -148,6 +149,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   }, poolWatchMs);
   watchPools.unref();
   runtime.here = here;
+  here.start();
   // Every worker process also delivers webhooks (and relays them from the database outbox).
   const webhooks = await startWebhookDelivery(runtime);
   const stopConsuming = async () => {

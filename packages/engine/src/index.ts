@@ -12,6 +12,7 @@ export * from './assets.ts';
 export * from './asset-links.ts';
 export * from './inputs.ts';
 export * from './runner.ts';
+export * from './here-ledger.ts';
 export * from './run-here.ts';
 export type { RunTicket, RunsHere } from './outcome.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';

@@ -11,8 +11,10 @@ export type Outcome =
   | { type: 'next-key' };
 
 export interface RunTicket {
-  /** Stores the queue entry that stands behind the run (delayed past the attempt's time limit). */
-  enqueue(): Promise<void>;
+  /** Records the entry that stands behind the run, for the fleet to take over if this process dies. */
+  hold(): Promise<void>;
+  /** Removes that entry when the run will not happen. */
+  drop(): Promise<void>;
   /** Runs the job here; settles when the run ends or hands the job to the queue. */
   run(): Promise<Outcome>;
   /** Gives the slot back without running. */

@@ -1,8 +1,12 @@
-// Running a job in the process that accepted it. A caller that waits for its job (the
-// OpenAI-compatible routes) gains nothing from the hop through the queue to a worker when the
-// same process works that queue and has a slot free: the job runs here at once. A delayed queue
-// entry stands behind each such run, so if this process dies mid-run the fleet takes the job
-// over once that entry comes due, and resumes it from the database as it would any other.
+// Running a job in the process that accepted it. A job gains nothing from the hop through the
+// queue to a worker when the same process works that queue and has a slot free: it runs here at
+// once. An entry in the runs-here ledger (here-ledger.ts) stands behind each such run, so if this
+// process dies mid-run the fleet takes the job over once the entry's lease runs out, and resumes
+// it from the database as it would any other.
+//
+// A free slot means the queue's worker found nothing to fetch, so a job run here does not pass
+// queued ones; the exception is an entry another process queued in the instant before.
+import { HereLedger } from './here-ledger.ts';
 import type { Outcome, RunTicket, RunsHere } from './outcome.ts';
 import type { JobRunner } from './runner.ts';
 import { queueJobId, type QueuePayload } from './queues.ts';
@@ -22,6 +26,7 @@ export class RunHere implements RunsHere {
   readonly #runtime: Runtime;
   readonly #runner: JobRunner;
   readonly #slots: SlotGate;
+  readonly #ledger: HereLedger;
   /** Queue entries whose job is running here (their entries must not start it again). */
   readonly #holding = new Set<string>();
   /** Runs here, then the queue updates that follow them: what a stopping process waits for. */
@@ -31,11 +36,27 @@ export class RunHere implements RunsHere {
     this.#runtime = runtime;
     this.#runner = runner;
     this.#slots = slots;
+    // A run renews its lease every third of one, so only a process that died (or stalled for a
+    // whole lock's length, as a BullMQ worker would lose its lock) hands its jobs over.
+    this.#ledger = new HereLedger(runtime.redis, runtime.queues, runtime.logger, runtime.settings.lockMs);
   }
 
-  /** Waits for the runs here to end (a process stopping lets them finish, as its workers do). */
+  get ledger(): HereLedger {
+    return this.#ledger;
+  }
+
+  /** Renews this process's leases and sweeps the ledger for runs whose process died. */
+  start(): void {
+    this.#ledger.start();
+  }
+
+  /**
+   * Waits for the runs here to end (a process stopping lets them finish, as its workers do),
+   * renewing their leases meanwhile, then stops the ledger's sweeps.
+   */
   async drain(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    await this.#ledger.stop();
   }
 
   /** Whether this process holds `entryId` (a queue job id) in a run here right now. */
@@ -45,15 +66,14 @@ export class RunHere implements RunsHere {
 
   /**
    * A slot for `payload` when this process works its queue and one is free; undefined otherwise
-   * (then the caller enqueues as usual). The caller stores the entry behind the run
-   * (`ticket.enqueue()`), then starts it (`ticket.run()`), or gives the slot back (`ticket.release()`).
+   * (then the caller enqueues as usual). The caller records the entry behind the run
+   * (`ticket.hold()`), then starts it (`ticket.run()`), or gives the slot back (`ticket.release()`).
    */
   reserve(payload: QueuePayload, priority: number): RunTicket | undefined {
     const { provider, pool = 'default' } = payload;
-    if (provider === undefined) return undefined;
-    const adapter = this.#runtime.providers.get(provider);
-    if (adapter === undefined || !this.#slots.take(provider, pool)) return undefined;
-    const limitMs = this.#runtime.settings.attemptTimeoutMs ?? adapter.attemptTimeoutMs;
+    if (provider === undefined || this.#runtime.providers.get(provider) === undefined) return undefined;
+    if (!this.#slots.take(provider, pool)) return undefined;
+    const member = HereLedger.member({ payload, priority });
     let released = false;
     const release = () => {
       if (released) return;
@@ -61,18 +81,18 @@ export class RunHere implements RunsHere {
       this.#slots.give(provider, pool);
     };
     return {
-      // Due once the attempt's own time limit and a lock's length have passed: by then the run
-      // here has ended, unless this process died.
-      enqueue: () => this.#runtime.queues.enqueue(provider, payload, { priority, delayMs: limitMs + this.#runtime.settings.lockMs }),
-      run: () => this.#track(this.#run(payload, priority, release)),
+      hold: () => this.#ledger.hold(member),
+      drop: () => this.#ledger.drop(member),
+      run: () => this.#track(this.#run(payload, priority, member, release)),
       release,
     };
   }
 
-  async #run(payload: QueuePayload, priority: number, release: () => void): Promise<Outcome> {
+  async #run(payload: QueuePayload, priority: number, member: string, release: () => void): Promise<Outcome> {
     const provider = payload.provider as string;
     const entryId = queueJobId(payload.jobId, payload.targetIndex);
     this.#holding.add(entryId);
+    this.#ledger.running(member);
     let outcome: Outcome | undefined;
     try {
       outcome = await this.#runner.run(payload);
@@ -83,10 +103,11 @@ export class RunHere implements RunsHere {
       return { type: 'delay', ms: handOverMs };
     } finally {
       this.#holding.delete(entryId);
+      this.#ledger.ended(member);
       release();
-      // After the answer, not before it: the entry behind the run goes (the job is done here) or
-      // becomes the retry. A run that threw leaves the job to the queue soon, as after a crash.
-      void this.#track(this.#handOver(provider, payload, priority, outcome));
+      // After the answer, not before it: the entry behind the run goes, and a retry (or a run
+      // that threw) goes to the queue, as after a crash.
+      void this.#track(this.#handOver(provider, payload, priority, member, outcome));
     }
   }
 
@@ -96,14 +117,17 @@ export class RunHere implements RunsHere {
     return work;
   }
 
-  async #handOver(provider: string, payload: QueuePayload, priority: number, outcome: Outcome | undefined): Promise<void> {
+  async #handOver(provider: string, payload: QueuePayload, priority: number, member: string, outcome: Outcome | undefined): Promise<void> {
     const { queues, logger } = this.#runtime;
     try {
-      if (outcome?.type === 'done') await queues.remove(provider, payload.jobId, payload.targetIndex, payload.pool);
-      else await queues.reschedule(provider, payload, { delayMs: outcome?.type === 'delay' ? outcome.ms : handOverMs, priority });
+      // Queued before the ledger lets go, so a crash in between leaves the job in both (a
+      // duplicate entry is harmless: the runner reads the job from the database) rather than neither.
+      if (outcome?.type !== 'done') await queues.enqueue(provider, payload, { delayMs: outcome?.type === 'delay' ? outcome.ms : handOverMs, priority });
+      await this.#ledger.drop(member);
     } catch (error) {
-      // The entry still comes due at its first time, and the runner reads the job as it is then.
-      logger.warn({ jobId: payload.jobId, err: error instanceof Error ? error.message : String(error) }, 'queue entry behind a run here not updated');
+      // The entry stays in the ledger; once its lease runs out a sweep queues it, and the runner
+      // reads the job as it is then.
+      logger.warn({ jobId: payload.jobId, err: error instanceof Error ? error.message : String(error) }, 'entry behind a run here not updated');
     }
   }
 }

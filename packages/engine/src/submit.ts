@@ -224,9 +224,9 @@ async function createAndEnqueue(
   const payload: QueuePayload = { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model, pool };
   const priority = plan.request.priority ?? 50;
   const ticket = job.runHere ? runtime.here?.reserve(payload, priority) : undefined;
-  // The entry behind a run here is stored while the job is written: it comes due long after
+  // The entry behind a run here is recorded while the job is written: it comes due long after
   // either, and one whose job was never written is dropped by the runner.
-  const behind = ticket?.enqueue().then(
+  const behind = ticket?.hold().then(
     () => undefined,
     (error: unknown) => error,
   );
@@ -244,12 +244,12 @@ async function createAndEnqueue(
       estimatedCostUsd: job.estimate.usd,
     })
     .catch(async (error: unknown) => {
-      if (ticket) await dropTicket(runtime, ticket, behind, payload);
+      if (ticket) await dropTicket(ticket, behind);
       if (job.reserved) await runtime.repo.spending.settle(job.id, 0).catch(() => false);
       throw error;
     });
   if (created.job.id !== job.id) {
-    if (ticket) await dropTicket(runtime, ticket, behind, payload);
+    if (ticket) await dropTicket(ticket, behind);
     if (job.reserved) await runtime.repo.spending.settle(job.id, 0);
     return { job: created.job };
   }
@@ -278,11 +278,11 @@ async function notQueued(runtime: Runtime, job: { id: string; reserved: boolean 
   throw error;
 }
 
-/** A run here that will not happen: its slot back, its entry (if stored) removed. */
-async function dropTicket(runtime: Runtime, ticket: RunTicket, behind: Promise<unknown> | undefined, payload: QueuePayload): Promise<void> {
+/** A run here that will not happen: its slot back, its entry (if recorded) removed. */
+async function dropTicket(ticket: RunTicket, behind: Promise<unknown> | undefined): Promise<void> {
   ticket.release();
   if ((await behind) !== undefined) return;
-  await runtime.queues.remove(payload.provider ?? '', payload.jobId, payload.targetIndex, payload.pool).catch(() => false);
+  await ticket.drop().catch(() => undefined);
 }
 
 /**
