@@ -37,6 +37,8 @@ const routes: Record<string, Handler> = {
     response.end();
   },
   '/bytes': (_request, response) => response.writeHead(200, { 'content-type': 'audio/wav; codecs=1' }).end(Buffer.from('RIFF')),
+  '/moved': (_request, response) => response.writeHead(302, { location: '/bytes' }).end(),
+  '/echo-headers': (request, response) => response.writeHead(200, { 'content-type': 'application/json', 'x-answer': 'yes' }).end(JSON.stringify(request.headers)),
 };
 
 let server: Server;
@@ -219,6 +221,25 @@ describe('requestJson / requestBytes', () => {
   it('returns bytes with their mime type', async () => {
     const result = await requestBytes(`${base}/bytes`);
     expect(result.mime).toBe('audio/wav');
+    expect(result.headers.get('content-type')).toBe('audio/wav; codecs=1');
     expect(Buffer.from(result.body).toString()).toBe('RIFF');
+  });
+
+  it('follows redirects', async () => {
+    const result = await requestBytes(`${base}/moved`);
+    expect(result).toMatchObject({ status: 200, mime: 'audio/wav' });
+  });
+
+  it('sends headers as Headers would normalize them, whatever form they come in', async () => {
+    const schema = z.record(z.string(), z.string());
+    const plain = await requestJson(`${base}/echo-headers`, { schema, headers: { 'X-Key': 'Bearer k' }, method: 'POST', json: { a: 1 } });
+    expect(plain).toMatchObject({ 'x-key': 'Bearer k', accept: 'application/json', 'content-type': 'application/json', 'accept-encoding': 'identity' });
+    const padded = await requestJson(`${base}/echo-headers`, { schema, headers: { 'x-key': ' Bearer k\n', Accept: 'text/plain' } });
+    expect(padded).toMatchObject({ 'x-key': 'Bearer k', accept: 'text/plain' });
+    const pairs = await requestJson(`${base}/echo-headers`, { schema, headers: [['x-key', 'a'], ['X-Key', 'b']] });
+    expect(pairs['x-key']).toBe('a, b');
+    const response = await requestBytes(`${base}/echo-headers`, { headers: new Headers({ 'x-key': 'c' }) });
+    expect(response.headers.get('x-answer')).toBe('yes');
+    expect(JSON.parse(Buffer.from(response.body).toString())).toMatchObject({ 'x-key': 'c' });
   });
 });

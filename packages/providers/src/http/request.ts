@@ -1,5 +1,6 @@
 // The one place provider HTTP calls go through: fetch with a per-request timeout, caller cancel,
 // a size cap, and every way a call can fail turned into a classified ProviderError.
+import { EventEmitter } from 'node:events';
 import { ProviderError } from '@mediagate/core';
 import type { z } from 'zod';
 import { Agent, interceptors, request as undiciRequest, type Dispatcher } from 'undici';
@@ -56,18 +57,52 @@ function isTimeoutReason(reason: unknown): boolean {
   return reason instanceof Error && reason.name === 'TimeoutError';
 }
 
-class Call {
+/**
+ * One request in flight. It is also the signal undici watches (undici takes an EventEmitter with
+ * `aborted` and `reason`), and the listener on the caller's signal: an AbortController, a closure
+ * and their listeners per call cost more than undici's own work for a small answer. Only fetch
+ * needs a real AbortSignal, made on demand.
+ */
+class Call extends EventEmitter {
   readonly label: string;
-  readonly target: string;
-  readonly controller = new AbortController();
   timedOut = false;
+  aborted = false;
+  reason: unknown = undefined;
+  #controller: AbortController | undefined;
 
   constructor(
-    url: string | URL,
+    readonly url: string | URL,
     readonly options: HttpRequestOptions,
   ) {
+    super();
     this.label = options.provider ?? 'provider';
-    this.target = `${options.method ?? 'GET'} ${redactUrl(url)}`;
+  }
+
+  /** "METHOD origin/path" for messages; built only when a message needs it. */
+  get target(): string {
+    return `${this.options.method ?? 'GET'} ${redactUrl(this.url)}`;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    this.emit('abort');
+  }
+
+  /** An AbortSignal that follows this call, for fetch. */
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.abort(this.options.signal?.reason);
   }
 
   /** Classifies anything thrown while connecting or reading, by what aborted it if anything did. */
@@ -91,19 +126,132 @@ class Call {
   }
 }
 
+/** The per-request timeout; a named function and the call as its argument, so no closure per call. */
+function expire(call: Call): void {
+  call.timedOut = true;
+  call.abort(new DOMException(`no answer within ${call.options.timeoutMs} ms`, 'TimeoutError'));
+}
+
 /** An answer's status, headers and body, whichever client fetched it. */
 interface Answer {
-  status: number;
-  headers: Headers;
-  /** The body's chunks, to be read once; null when there is none. */
-  chunks: AsyncIterable<Uint8Array> | null;
+  readonly status: number;
+  /** All headers; the undici client builds them on first use, as most callers never look. */
+  readonly headers: Headers;
+  /** False when there is no body at all (fetch's null body). */
+  readonly hasBody: boolean;
+  /** One header as Headers.get answers it. */
+  header(name: string): string | null;
+  /** Hands each body chunk to `take` until the body ends or `take` answers false. */
+  eachChunk(take: (chunk: Uint8Array) => boolean): Promise<void>;
   /** Stops reading the body and frees the connection. */
   discard(): Promise<void>;
 }
 
+class FetchAnswer implements Answer {
+  constructor(private readonly response: Response) {}
+
+  get status(): number {
+    return this.response.status;
+  }
+
+  get headers(): Headers {
+    return this.response.headers;
+  }
+
+  get hasBody(): boolean {
+    return this.response.body !== null;
+  }
+
+  header(name: string): string | null {
+    return this.response.headers.get(name);
+  }
+
+  async eachChunk(take: (chunk: Uint8Array) => boolean): Promise<void> {
+    // Node's ReadableStream is async-iterable; the DOM typings do not say so.
+    const chunks = this.response.body as unknown as AsyncIterable<Uint8Array> | null;
+    if (!chunks) return;
+    for await (const chunk of chunks) if (!take(chunk)) return;
+  }
+
+  async discard(): Promise<void> {
+    await this.response.body?.cancel();
+  }
+}
+
+/** A body destroyed unread errors with "aborted": expected, so it is not left unhandled. */
+function ignore(): void {}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+class UndiciAnswer implements Answer {
+  readonly hasBody = true;
+  #headers: Headers | undefined;
+
+  constructor(private readonly data: Dispatcher.ResponseData) {}
+
+  get status(): number {
+    return this.data.statusCode;
+  }
+
+  get headers(): Headers {
+    if (!this.#headers) {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(this.data.headers)) {
+        if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+        else if (value !== undefined) headers.set(name, value);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  header(name: string): string | null {
+    const value = this.data.headers[name];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  /** Plain stream events: an async iterator per body costs several promises and listeners more. */
+  eachChunk(take: (chunk: Uint8Array) => boolean): Promise<void> {
+    const body = this.data.body;
+    if (body.errored) return Promise.reject(body.errored);
+    if (body.destroyed) return body.readableEnded ? Promise.resolve() : Promise.reject(prematureClose());
+    return new Promise((resolve, reject) => {
+      const stop = () => {
+        body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      };
+      const onData = (chunk: Buffer) => {
+        if (take(chunk)) return;
+        stop();
+        body.on('error', ignore).destroy();
+        resolve();
+      };
+      const onEnd = () => {
+        stop();
+        resolve();
+      };
+      const onError = (error: Error) => {
+        stop();
+        reject(error);
+      };
+      const onClose = () => {
+        stop();
+        reject(prematureClose());
+      };
+      body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    });
+  }
+
+  async discard(): Promise<void> {
+    this.data.body.on('error', ignore).destroy();
+  }
+}
+
 async function readCapped(call: Call, response: Answer, maxBytes: number): Promise<Uint8Array> {
-  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
-  const lengthHeader = response.headers.get('content-length');
+  const encoded = (response.header('content-encoding') ?? 'identity') !== 'identity';
+  const lengthHeader = response.header('content-length');
   // A compressed body's Content-Length counts the compressed bytes, not what fetch hands us.
   const expected = lengthHeader !== null && !encoded ? Number(lengthHeader) : undefined;
   const tooLarge = (size: number) =>
@@ -114,18 +262,16 @@ async function readCapped(call: Call, response: Answer, maxBytes: number): Promi
     await response.discard().catch(() => undefined);
     throw tooLarge(expected);
   }
-  if (!response.chunks) return new Uint8Array(0);
+  if (!response.hasBody) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let received = 0;
   try {
-    for await (const value of response.chunks) {
+    await response.eachChunk((value) => {
       received += value.byteLength;
-      if (received > maxBytes) {
-        await response.discard().catch(() => undefined);
-        throw tooLarge(received);
-      }
+      if (received > maxBytes) return false;
       chunks.push(value);
-    }
+      return true;
+    });
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     if (call.timedOut || call.options.signal?.aborted) throw call.failure(error, 'while reading the body');
@@ -134,6 +280,10 @@ async function readCapped(call: Call, response: Answer, maxBytes: number): Promi
       status: response.status,
       cause: error,
     });
+  }
+  if (received > maxBytes) {
+    await response.discard().catch(() => undefined);
+    throw tooLarge(received);
   }
   if (expected !== undefined && received < expected) {
     throw new ProviderError('network', `${call.label}: response truncated: got ${received} of ${expected} bytes (${call.target})`, {
@@ -153,46 +303,83 @@ async function readErrorText(call: Call, response: Answer): Promise<string> {
   }
 }
 
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A value Headers would keep as it is: no surrounding whitespace, nothing undici refuses. */
+const plainHeaderValue = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
+/**
+ * The request headers as one record with lower-case names, as Headers would normalize them. A
+ * plain record of well-formed headers (what adapters pass) is copied as it is; anything else goes
+ * through Headers, which trims, joins duplicates and refuses what is invalid exactly as before.
+ */
+function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+  const record: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (init === undefined || init === null) return record;
+  if (typeof (init as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    let plain = true;
+    for (const name of Object.keys(init)) {
+      const value: unknown = (init as Record<string, unknown>)[name];
+      const lower = name.toLowerCase();
+      if (typeof value !== 'string' || !headerName.test(name) || !plainHeaderValue.test(value) || lower in record) {
+        plain = false;
+        break;
+      }
+      record[lower] = value;
+    }
+    if (plain) return record;
+  }
+  const normalized: Record<string, string> = Object.create(null) as Record<string, string>;
+  new Headers(init).forEach((value, name) => {
+    normalized[name] = value;
+  });
+  return normalized;
+}
+
 /**
  * Sends one request and returns the whole 2xx body; anything else throws a classified
  * ProviderError (HTTP status, network, timeout, canceled, truncated, over maxBytes).
  */
 export async function request(url: string | URL, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+  const { answer, body } = await perform(url, options);
+  return {
+    status: answer.status,
+    body,
+    get headers() {
+      return answer.headers;
+    },
+  };
+}
+
+/** `request` returning the answer itself, so callers read only the headers they need. */
+async function perform(url: string | URL, options: HttpRequestOptions, prepared?: Record<string, string>): Promise<{ answer: Answer; body: Uint8Array }> {
   const call = new Call(url, options);
-  const { signal, timeoutMs, maxBytes, provider, isContentPolicy, json, fetch: fetchImpl, ...init } = options;
+  const { signal, timeoutMs } = options;
   if (signal?.aborted) throw call.failure(signal.reason, 'before sending');
-  const headers = new Headers(init.headers);
-  if (json !== undefined) {
-    headers.set('content-type', 'application/json');
-    init.body = JSON.stringify(json);
+  const headers = prepared ?? headerRecord(options.headers);
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
   }
-  // A plain controller rather than AbortSignal.any: the caller's signal outlives thousands of
-  // requests, and a listener removed in `finally` tells us exactly which side aborted.
-  const onAbort = () => call.controller.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          call.timedOut = true;
-          call.controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
-        }, timeoutMs);
+  // Our own listener rather than AbortSignal.any: the caller's signal may outlive many requests,
+  // and a listener removed in `finally` tells us exactly which side aborted.
+  signal?.addEventListener('abort', call);
+  const timer = timeoutMs === undefined ? undefined : setTimeout(expire, timeoutMs, call);
   try {
     let response: Answer;
     try {
-      response = await send(url, { ...init, headers, signal: call.controller.signal }, fetchImpl);
+      response = await send(call, headers, body);
     } catch (error) {
       throw call.failure(error, 'while connecting');
     }
     if (response.status < 200 || response.status > 299) {
       const bodyText = await readErrorText(call, response);
-      throw classifyHttpError({ status: response.status, headers: response.headers, bodyText }, { provider, isContentPolicy });
+      throw classifyHttpError({ status: response.status, headers: response.headers, bodyText }, { provider: options.provider, isContentPolicy: options.isContentPolicy });
     }
-    const body = await readCapped(call, response, maxBytes ?? defaultMaxBytes);
-    return { status: response.status, headers: response.headers, body };
+    return { answer: response, body: await readCapped(call, response, options.maxBytes ?? defaultMaxBytes) };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', call);
   }
 }
 
@@ -200,44 +387,30 @@ export async function request(url: string | URL, options: HttpRequestOptions = {
 let direct: Dispatcher | undefined;
 
 /**
- * Sends through undici's request API, or through `fetchImpl` when the caller gave one (the URL
- * guard, tests) or the body is of a kind only fetch takes. The request API skips fetch's Web
- * streams, request cloning and default headers: ~0.5 ms less per call at one request at a time.
+ * Sends through undici's request API, or through fetch when the caller gave one (the URL guard,
+ * tests) or the body is of a kind only fetch takes. The request API skips fetch's Web streams,
+ * request cloning and default headers: ~0.5 ms less per call at one request at a time.
  */
-async function send(url: string | URL, init: RequestInit & { headers: Headers; signal: AbortSignal }, fetchImpl: typeof fetch | undefined): Promise<Answer> {
-  const body = plainBody(init.body);
-  if (fetchImpl !== undefined || body === false) {
-    const response = await (fetchImpl ?? fetch)(url, init);
-    // Node's ReadableStream is async-iterable; the DOM typings do not say so.
-    const chunks = response.body as unknown as AsyncIterable<Uint8Array> | null;
-    return { status: response.status, headers: response.headers, chunks, discard: async () => response.body?.cancel() };
+async function send(call: Call, headers: Record<string, string>, body: RequestInit['body']): Promise<Answer> {
+  const plain = plainBody(body);
+  const fetchImpl = call.options.fetch;
+  if (fetchImpl !== undefined || plain === false) {
+    const { signal: _signal, timeoutMs: _timeoutMs, maxBytes: _maxBytes, provider: _provider, isContentPolicy: _policy, json: _json, fetch: _fetch, ...init } = call.options;
+    const response = await (fetchImpl ?? fetch)(call.url, { ...init, body, headers: new Headers(headers), signal: call.signal() });
+    return new FetchAnswer(response);
   }
   // Its own agent: the global dispatcher may be Node's built-in copy of undici, another version.
   direct ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
   // No decompression here: ask for the bytes as they are.
-  if (!init.headers.has('accept-encoding')) init.headers.set('accept-encoding', 'identity');
-  const headers: Record<string, string> = {};
-  init.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  const response = await undiciRequest(url, {
-    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+  if (!('accept-encoding' in headers)) headers['accept-encoding'] = 'identity';
+  const data = await undiciRequest(call.url, {
+    method: (call.options.method ?? 'GET') as Dispatcher.HttpMethod,
     headers,
-    body,
-    signal: init.signal,
+    body: plain,
+    signal: call,
     dispatcher: direct,
   });
-  const answered = new Headers();
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (Array.isArray(value)) for (const item of value) answered.append(name, item);
-    else if (value !== undefined) answered.set(name, value);
-  }
-  const discard = async () => {
-    // A body destroyed unread errors with "aborted": expected here, so it is not left unhandled.
-    response.body.on('error', () => undefined);
-    response.body.destroy();
-  };
-  return { status: response.statusCode, headers: answered, chunks: response.body, discard };
+  return new UndiciAnswer(data);
 }
 
 /**
@@ -258,19 +431,18 @@ export interface JsonRequestOptions<T> extends HttpRequestOptions {
 /** A JSON call: 2xx bodies that are not JSON, or don't match `schema`, throw `malformed`. */
 export async function requestJson<T = unknown>(url: string | URL, options: JsonRequestOptions<T> = {}): Promise<T> {
   const { schema, ...rest } = options;
-  const headers = new Headers(rest.headers);
-  if (!headers.has('accept')) headers.set('accept', 'application/json');
-  const response = await request(url, { ...rest, headers });
+  const headers = headerRecord(rest.headers);
+  if (!('accept' in headers)) headers.accept = 'application/json';
+  const { answer, body } = await perform(url, rest, headers);
   const label = rest.provider ?? 'provider';
-  const target = `${rest.method ?? 'GET'} ${redactUrl(url)}`;
-  const text = new TextDecoder().decode(response.body);
+  const text = new TextDecoder().decode(body);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     const snippet = text.slice(0, 80).replace(/\s+/g, ' ');
-    throw new ProviderError('malformed', `${label}: HTTP ${response.status} body is not JSON (${target}): ${JSON.stringify(snippet)}`, {
-      status: response.status,
+    throw new ProviderError('malformed', `${label}: HTTP ${answer.status} body is not JSON (${rest.method ?? 'GET'} ${redactUrl(url)}): ${JSON.stringify(snippet)}`, {
+      status: answer.status,
       cause: error,
     });
   }
@@ -281,8 +453,8 @@ export async function requestJson<T = unknown>(url: string | URL, options: JsonR
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
-  throw new ProviderError('malformed', `${label}: HTTP ${response.status} body is not the documented shape (${target}): ${issues}`, {
-    status: response.status,
+  throw new ProviderError('malformed', `${label}: HTTP ${answer.status} body is not the documented shape (${rest.method ?? 'GET'} ${redactUrl(url)}): ${issues}`, {
+    status: answer.status,
   });
 }
 
@@ -293,8 +465,15 @@ export interface BytesResponse extends HttpResponse {
 
 /** A binary download (media bytes), bounded by maxBytes. */
 export async function requestBytes(url: string | URL, options: HttpRequestOptions = {}): Promise<BytesResponse> {
-  const response = await request(url, options);
-  const contentType = response.headers.get('content-type');
+  const { answer, body } = await perform(url, options);
+  const contentType = answer.header('content-type');
   const mime = contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
-  return { ...response, mime };
+  return {
+    status: answer.status,
+    body,
+    mime,
+    get headers() {
+      return answer.headers;
+    },
+  };
 }
