@@ -16,6 +16,7 @@ export * from './here-ledger.ts';
 export * from './run-here.ts';
 export type { RunTicket, RunsHere } from './outcome.ts';
 export { CancelRequested, type AttemptResult } from './attempt.ts';
+export { outputBytes } from './outputs.ts';
 export * from './sweep.ts';
 export * from './metrics.ts';
 export * from './secrets.ts';

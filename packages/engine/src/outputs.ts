@@ -11,6 +11,18 @@ import type { Runtime } from './runtime.ts';
 
 const expectedMedia: Record<JobKind, 'image' | 'video' | 'audio'> = { image: 'image', video: 'video', speech: 'audio' };
 
+/**
+ * The bytes of outputs stored from memory in this process, by their asset row, for as long as
+ * that row object lives: a caller answering with the bytes (the OpenAI image route's b64_json)
+ * need not read back from the store what it just wrote there.
+ */
+const heldBytes = new WeakMap<NewAsset, Uint8Array>();
+
+/** An output's bytes when this process stored them from memory and still holds its row. */
+export function outputBytes(asset: NewAsset): Uint8Array | undefined {
+  return heldBytes.get(asset);
+}
+
 async function materialize(output: ProviderOutput, file: string, runtime: Runtime, signal: AbortSignal): Promise<void> {
   if (output.type === 'bytes') await writeFile(file, output.data);
   else if (output.type === 'file') await rename(output.path, file);
@@ -71,11 +83,9 @@ export async function storeOutputs(
     if (output.type === 'bytes' && output.data.byteLength > runtime.settings.maxOutputBytes) {
       throw new ProviderError('output_invalid', `output ${index + 1} is over the ${runtime.settings.maxOutputBytes}-byte limit`);
     }
-    const result =
-      (output.type === 'bytes' ? await storeBytes(runtime, job, output.data, index) : undefined) ??
-      (await storeFile(runtime, job, output, path.join(scratch(), `output-${index}`), signal, index));
-    const { info, stored } = result;
-    assets.push({
+    const fromMemory = output.type === 'bytes' ? await storeBytes(runtime, job, output.data, index) : undefined;
+    const { info, stored } = fromMemory ?? (await storeFile(runtime, job, output, path.join(scratch(), `output-${index}`), signal, index));
+    const asset: NewAsset = {
       id: newId('ast'),
       tenantId: job.tenantId,
       jobId: job.id,
@@ -87,7 +97,9 @@ export async function storeOutputs(
       height: info.height ?? null,
       durationMs: info.durationMs ?? null,
       storageKey: stored.key,
-    });
+    };
+    if (fromMemory && output.type === 'bytes') heldBytes.set(asset, output.data);
+    assets.push(asset);
   }
   return assets;
 }

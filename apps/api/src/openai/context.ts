@@ -3,7 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import type { JobRecord, NewAsset } from '@mediagate/db';
 import type { GenerationRequestInput } from '@mediagate/core';
-import { submitOrReplayJob, type Outcome, type Runtime } from '@mediagate/engine';
+import { outputBytes, submitOrReplayJob, type Outcome, type Runtime } from '@mediagate/engine';
 import type { EventHub } from '../event-hub.ts';
 import type { FormLimits } from './form.ts';
 import { hangUpSignal, waitForJob } from './job-wait.ts';
@@ -73,8 +73,13 @@ async function untilSettled(ran: Promise<Outcome>, timeoutMs: number, signal: Ab
   }
 }
 
-/** An asset's bytes in memory (images for b64_json; they are a few MB at most). */
-export async function readAsset(runtime: Runtime, asset: Pick<NewAsset, 'storageKey'>): Promise<Buffer> {
+/**
+ * An asset's bytes in memory (images for b64_json; they are a few MB at most): the ones a run
+ * here just stored when it still holds them, else read from the store.
+ */
+export async function readAsset(runtime: Runtime, asset: NewAsset): Promise<Buffer> {
+  const held = outputBytes(asset);
+  if (held) return Buffer.from(held.buffer, held.byteOffset, held.byteLength);
   const chunks: Buffer[] = [];
   for await (const chunk of runtime.store.createReadStream(asset.storageKey)) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);

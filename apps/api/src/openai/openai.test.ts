@@ -1,6 +1,7 @@
 // The official `openai` client, unchanged but for its baseURL, against a listening Mediagate:
 // images (generate, edit), speech and videos on the local providers, checked from the bytes.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -52,8 +53,12 @@ describe('client.images.generate', () => {
     expect(result.data).toHaveLength(1);
     const b64 = result.data?.[0]?.b64_json;
     expect(typeof b64).toBe('string');
-    const meta = await sharp(Buffer.from(b64 ?? '', 'base64')).metadata();
+    const bytes = Buffer.from(b64 ?? '', 'base64');
+    const meta = await sharp(bytes).metadata();
     expect(meta).toMatchObject({ format: 'png', width: 320, height: 200 });
+    // The answer carries exactly what was stored (the run here hands over the bytes it wrote).
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    expect(await harness.runtime.store.stat(sha256)).toEqual({ size: bytes.length });
   });
 
   it('maps an OpenAI model name to the default target and answers fetchable URLs, one per n', async () => {
