@@ -9,6 +9,8 @@ import { classifyHttpError, parseRetryAfter, requestBytes, requestJson } from '.
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
+let chainRequests = 0;
+
 const routes: Record<string, Handler> = {
   '/ok': (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"op_1","n":2}'),
   '/not-json': (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "op_'),
@@ -39,24 +41,52 @@ const routes: Record<string, Handler> = {
   '/bytes': (_request, response) => response.writeHead(200, { 'content-type': 'audio/wav; codecs=1' }).end(Buffer.from('RIFF')),
   '/moved': (_request, response) => response.writeHead(302, { location: '/bytes' }).end(),
   '/echo-headers': (request, response) => response.writeHead(200, { 'content-type': 'application/json', 'x-answer': 'yes' }).end(JSON.stringify(request.headers)),
+  '/echo': (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const echoed = { method: request.method, headers: request.headers, body: Buffer.concat(chunks).toString() };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(echoed));
+    });
+  },
+  '/see-other': (_request, response) => response.writeHead(303, { location: '/echo' }).end('see /echo'),
+  '/found': (_request, response) => response.writeHead(302, { location: '/echo' }).end(),
+  '/temporary': (_request, response) => response.writeHead(307, { location: '/echo?from=307' }).end(),
+  '/loop': (_request, response) => response.writeHead(302, { location: '/loop' }).end(),
+  '/chain': (request, response) => {
+    const step = Number(new URL(request.url ?? '/', 'http://x').searchParams.get('step') ?? 0);
+    chainRequests++;
+    response.writeHead(302, { location: `/chain?step=${step + 1}` }).end();
+  },
+  '/elsewhere': (request, response) => response.writeHead(302, { location: `${other}/echo` }).end(),
 };
 
 let server: Server;
 let base: string;
+/** The same routes on another port: another origin, for cross-origin redirects. */
+let otherServer: Server;
+let other: string;
 
-beforeAll(async () => {
-  server = createServer((request, response) => {
+async function listen(): Promise<[Server, string]> {
+  const listening = createServer((request, response) => {
     const handler = routes[new URL(request.url ?? '/', 'http://x').pathname];
     if (handler) handler(request, response);
     else response.writeHead(404).end('{"detail":"Not Found"}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  return [listening, `http://127.0.0.1:${(listening.address() as AddressInfo).port}`];
+}
+
+beforeAll(async () => {
+  [server, base] = await listen();
+  [otherServer, other] = await listen();
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  for (const listening of [server, otherServer]) {
+    listening.closeAllConnections();
+    await new Promise((resolve) => listening.close(resolve));
+  }
 });
 
 async function caught(promise: Promise<unknown>): Promise<ProviderError> {
@@ -225,9 +255,31 @@ describe('requestJson / requestBytes', () => {
     expect(Buffer.from(result.body).toString()).toBe('RIFF');
   });
 
-  it('follows redirects', async () => {
+  it('follows redirects as fetch does', async () => {
     const result = await requestBytes(`${base}/moved`);
     expect(result).toMatchObject({ status: 200, mime: 'audio/wav' });
+
+    const echo = z.object({ method: z.string(), headers: z.record(z.string(), z.string()), body: z.string() });
+    const post = { method: 'POST', json: { prompt: 'x' }, headers: { authorization: 'Bearer k' }, schema: echo };
+    const seeOther = await requestJson(`${base}/see-other`, post);
+    expect(seeOther).toMatchObject({ method: 'GET', body: '', headers: { authorization: 'Bearer k' } });
+    expect(seeOther.headers['content-type']).toBeUndefined();
+    const found = await requestJson(`${base}/found`, post);
+    expect(found).toMatchObject({ method: 'GET', body: '', headers: { 'content-type': 'application/json' } });
+    const temporary = await requestJson(`${base}/temporary`, post);
+    expect(temporary).toMatchObject({ method: 'POST', body: '{"prompt":"x"}', headers: { authorization: 'Bearer k' } });
+
+    const elsewhere = await requestJson(`${base}/elsewhere`, { headers: { authorization: 'Bearer k', 'x-kept': '1' }, schema: echo });
+    expect(elsewhere.headers).toMatchObject({ 'x-kept': '1' });
+    expect(elsewhere.headers.authorization).toBeUndefined();
+  });
+
+  it('gives up on redirect loops and long chains', async () => {
+    const loop = await caught(requestJson(`${base}/loop`));
+    expect(loop).toMatchObject({ errorClass: 'network', message: expect.stringContaining('UND_ERR_INVALID_ARG') });
+    const chain = await caught(requestJson(`${base}/chain`));
+    expect(chain).toMatchObject({ errorClass: 'server', status: 302 });
+    expect(chainRequests).toBe(6);
   });
 
   it('sends headers as Headers would normalize them, whatever form they come in', async () => {

@@ -3,8 +3,9 @@
 import { EventEmitter } from 'node:events';
 import { ProviderError } from '@mediagate/core';
 import type { z } from 'zod';
-import { Agent, interceptors, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { classifyHttpError, type ClassifyOptions } from './classify.ts';
+import { nextHop, type Hop } from './redirects.ts';
 
 export interface HttpRequestOptions extends Omit<RequestInit, 'signal' | 'body'> {
   body?: RequestInit['body'];
@@ -383,7 +384,7 @@ async function perform(url: string | URL, options: HttpRequestOptions, prepared?
   }
 }
 
-/** undici's own client, following redirects as fetch does. */
+/** undici's own client; redirects are followed in `send`, as fetch follows them. */
 let direct: Dispatcher | undefined;
 
 /**
@@ -400,16 +401,20 @@ async function send(call: Call, headers: Record<string, string>, body: RequestIn
     return new FetchAnswer(response);
   }
   // Its own agent: the global dispatcher may be Node's built-in copy of undici, another version.
-  direct ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
+  direct ??= new Agent();
   // No decompression here: ask for the bytes as they are.
   if (!('accept-encoding' in headers)) headers['accept-encoding'] = 'identity';
-  const data = await undiciRequest(call.url, {
-    method: (call.options.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers,
-    body: plain,
-    signal: call,
-    dispatcher: direct,
-  });
+  const method = call.options.method ?? 'GET';
+  let data = await undiciRequest(call.url, { method: method as Dispatcher.HttpMethod, headers, body: plain, signal: call, dispatcher: direct });
+  if (data.statusCode < 300 || data.statusCode > 399) return new UndiciAnswer(data);
+  const visited: string[] = [];
+  let hop: Hop = { url: String(call.url), method, headers, body: plain };
+  for (let next = nextHop(hop, data.statusCode, data.headers.location, visited); next; next = nextHop(hop, data.statusCode, data.headers.location, visited)) {
+    // A redirect's own body is read and dropped, so its connection stays open for reuse.
+    await data.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+    hop = next;
+    data = await undiciRequest(hop.url, { method: hop.method as Dispatcher.HttpMethod, headers: hop.headers, body: hop.body, signal: call, dispatcher: direct });
+  }
   return new UndiciAnswer(data);
 }
 
