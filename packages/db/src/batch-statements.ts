@@ -1,17 +1,26 @@
 // The hot-path transitions for many jobs in one statement (see batcher.ts): the same SQL as
 // job-statements.ts, fed by a JSON array. Each result row answers the input at the same position.
+//
+// Like the single statements, they answer only with what the caller does not already hold:
+// inputs are not echoed back, and attempts and events are built by the caller from the job.
+// Result rows are matched to inputs with joins, not per-row subqueries over the CTEs (which
+// scan the whole CTE once per input).
 import { defineStatement } from './prepared.ts';
 
 const live = `status NOT IN ('succeeded', 'failed', 'canceled')`;
 
-/** $1: [{ ord, id, tenant_id, kind, request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd, event_data }] */
+/**
+ * $1: [{ ord, id, tenant_id, kind, request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd }].
+ * One row: the statement's time (every timestamp the inserts wrote) and the ords inserted; the
+ * others hit a repeated idempotency key.
+ */
 export const createJobs = defineStatement(
   'mediagate_create_jobs',
   ['jsonb'],
   `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1) AS x(ord integer, id text, tenant_id text, kind text, request jsonb, targets jsonb,
-      priority integer, idempotency_key text, batch_id text, metadata jsonb, estimated_cost_usd double precision, event_data jsonb)
+      priority integer, idempotency_key text, batch_id text, metadata jsonb, estimated_cost_usd double precision)
   ),
   j AS (
     INSERT INTO jobs (id, tenant_id, kind, status, request, targets, priority, idempotency_key, batch_id,
@@ -19,19 +28,19 @@ export const createJobs = defineStatement(
     SELECT id, tenant_id, kind, 'queued', request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd, 1
     FROM input ORDER BY ord
     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING *
+    RETURNING id, tenant_id, kind
   ),
   e AS (
     INSERT INTO job_events (job_id, tenant_id, seq, type, data)
-    SELECT j.id, j.tenant_id, 1, 'queued', i.event_data FROM j JOIN input i ON i.id = j.id
-    RETURNING *
+    SELECT id, tenant_id, 1, 'queued', jsonb_build_object('kind', kind) FROM j
   )
-  SELECT i.ord, row_to_json(j) AS job, row_to_json(e) AS event
-  FROM input i LEFT JOIN j ON j.id = i.id LEFT JOIN e ON e.job_id = i.id
-  ORDER BY i.ord`,
+  SELECT to_json(now()) AS at, array(SELECT i.ord FROM input i JOIN j ON j.id = i.id) AS inserted`,
 );
 
-/** $1: [{ ord, attempt_id, job_id, provider, model, key_id, target_index }], job ids distinct. */
+/**
+ * $1: [{ ord, attempt_id, job_id, provider, model, key_id, target_index }], job ids distinct.
+ * A row per input: the job (NULL: no such job) and whether this claim started its attempt.
+ */
 export const claimJobs = defineStatement(
   'mediagate_claim_jobs',
   ['jsonb'],
@@ -49,30 +58,29 @@ export const claimJobs = defineStatement(
       updated_at = now()
     FROM input i
     WHERE jobs.id = i.job_id AND jobs.status = 'queued' AND jobs.target_index = i.target_index
-    RETURNING jobs.*, i.attempt_id AS claim_attempt_id, i.provider AS claim_provider, i.model AS claim_model,
-              i.key_id AS claim_key_id
+    RETURNING row_to_json(jobs.*) AS job, jobs.id, jobs.tenant_id, jobs.last_seq, jobs.attempts_started,
+              i.attempt_id, i.provider, i.model, i.key_id
   ),
   a AS (
     INSERT INTO attempts (id, job_id, number, provider, model, key_id, status)
-    SELECT claim_attempt_id, id, attempts_started, claim_provider, claim_model, claim_key_id, 'submitting' FROM j
-    RETURNING *
+    SELECT attempt_id, id, attempts_started, provider, model, key_id, 'submitting' FROM j
   ),
   e AS (
     INSERT INTO job_events (job_id, tenant_id, seq, type, data)
     SELECT id, tenant_id, last_seq, 'attempt',
-           jsonb_build_object('attemptId', claim_attempt_id, 'number', attempts_started, 'provider', claim_provider,
-                              'model', claim_model, 'keyId', claim_key_id)
+           jsonb_build_object('attemptId', attempt_id, 'number', attempts_started, 'provider', provider,
+                              'model', model, 'keyId', key_id)
     FROM j
-    RETURNING *
   )
-  SELECT i.ord,
-         coalesce((SELECT row_to_json(j) FROM j WHERE j.id = i.job_id), (SELECT row_to_json(x) FROM jobs x WHERE x.id = i.job_id)) AS job,
-         (SELECT row_to_json(a) FROM a WHERE a.job_id = i.job_id) AS attempt,
-         (SELECT row_to_json(e) FROM e WHERE e.job_id = i.job_id) AS event
-  FROM input i ORDER BY i.ord`,
+  SELECT i.ord, coalesce(j.job, row_to_json(x)) AS job, j.id IS NOT NULL AS claimed
+  FROM input i LEFT JOIN j ON j.id = i.job_id LEFT JOIN jobs x ON j.id IS NULL AND x.id = i.job_id
+  ORDER BY i.ord`,
 );
 
-/** $1: [{ ord, job_id, provider, model, actual_cost_usd, assets, event_data, attempt_id, attempt_cost_usd }], job ids distinct. */
+/**
+ * $1: [{ ord, job_id, provider, model, actual_cost_usd, assets, event_data, attempt_id, attempt_cost_usd }], job ids distinct.
+ * A row per input: the completed job, NULL when it was already terminal.
+ */
 export const completeJobs = defineStatement(
   'mediagate_complete_jobs',
   ['jsonb'],
@@ -99,23 +107,20 @@ export const completeJobs = defineStatement(
       updated_at = now()
     FROM input i
     WHERE jobs.id = i.job_id AND jobs.${live}
-    RETURNING jobs.*, i.assets AS input_assets, i.event_data AS input_event
+    RETURNING row_to_json(jobs.*) AS job, jobs.id, jobs.tenant_id, jobs.last_seq, i.assets, i.event_data
   ),
   a AS (
     INSERT INTO assets (id, tenant_id, job_id, sha256, size, mime, kind, width, height, duration_ms, storage_key)
     SELECT x.id, j.tenant_id, j.id, x.sha256, x.size, x.mime, x.kind, x.width, x.height, x.duration_ms, x.storage_key
-    FROM j, jsonb_to_recordset(j.input_assets) AS x(id text, sha256 text, size bigint, mime text, kind text, width integer,
-                                                     height integer, duration_ms integer, storage_key text)
+    FROM j, jsonb_to_recordset(j.assets) AS x(id text, sha256 text, size bigint, mime text, kind text, width integer,
+                                               height integer, duration_ms integer, storage_key text)
     ON CONFLICT (id) DO NOTHING
-    RETURNING id
   ),
   e AS (
     INSERT INTO job_events (job_id, tenant_id, seq, type, data)
-    SELECT id, tenant_id, last_seq, 'succeeded', input_event FROM j
-    RETURNING *
+    SELECT id, tenant_id, last_seq, 'succeeded', event_data FROM j
   )
-  SELECT i.ord, (SELECT row_to_json(j) FROM j WHERE j.id = i.job_id) AS job, (SELECT row_to_json(e) FROM e WHERE e.job_id = i.job_id) AS event
-  FROM input i ORDER BY i.ord`,
+  SELECT i.ord, j.job FROM input i LEFT JOIN j ON j.id = i.job_id ORDER BY i.ord`,
 );
 
 export const batchStatements = [createJobs, claimJobs, completeJobs];

@@ -3,15 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import type { AttemptStatus, ErrorRecord, JobStatus } from '@mediagate/core';
 import { jobStatuses } from '@mediagate/core';
-import type { SQL } from 'drizzle-orm';
 import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as apiKeyStatements from './api-keys.ts';
 import * as batch from './batch-statements.ts';
 import { Batcher } from './batcher.ts';
 import { deleteJobRows, jobListConditions } from './job-queries.ts';
+import type { ClaimInput, JobWithEvent } from './job-answers.ts';
+import { claimResult, completedJob, completionEvent, createdJob } from './job-answers.ts';
 import * as statements from './job-statements.ts';
-import { execute } from './prepared.ts';
+import type { BoundQuery, PreparedStatement } from './prepared.ts';
+import { boundQuery, execute } from './prepared.ts';
 import { DrizzleWebhookRepository } from './webhooks.ts';
 import { DrizzlePresets } from './presets.ts';
 import { DrizzleSpending } from './spending.ts';
@@ -36,28 +38,23 @@ import type {
   TenantRecord,
 } from './repository.ts';
 import {
-  decodeRow,
+  attemptFromJson,
+  eventFromJson,
+  jobFromJson,
   resultRows,
   toAssetRecord,
   toAttemptRecord,
-  toJobEvent,
   toJobRecord,
   toProviderKeyRecord,
   toTenantRecord,
 } from './rows.ts';
 import * as schema from './schema.ts';
 
-const { assets, attempts, instance, jobEvents, jobs, providerKeys, tenants } = schema;
+const { assets, attempts, instance, jobs, providerKeys, tenants } = schema;
 
 /** Either driver's database: both are PgDatabase over this schema. */
 export type MediagateDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-type JobWithEvent = { job: JobRecord; event: JobEvent };
-
-/**
- * Needs the statements of job-statements.ts prepared on every connection it uses (open.ts does
- * that when a connection opens).
- */
 /** Assets as the completion statements read them (snake_case columns). */
 function assetRows(assets: readonly NewAsset[]) {
   return assets.map((asset) => ({
@@ -74,18 +71,25 @@ function assetRows(assets: readonly NewAsset[]) {
   }));
 }
 
-function completionEvent(result: { provider: string; model: string; assets: readonly NewAsset[]; actualCostUsd: number | null }) {
-  return {
-    provider: result.provider,
-    model: result.model,
-    assetIds: result.assets.map((asset) => asset.id),
-    actualCostUsd: result.actualCostUsd,
-  };
+/** Runs a statement with bound parameters (node-postgres against PostgreSQL). */
+export type BoundRunner = (query: BoundQuery) => Promise<{ rows: Record<string, unknown>[] }>;
+
+export interface DrizzleRepositoryOptions {
+  /** Statements of one kind running at once (1 for PGlite's single connection). */
+  parallel?: number;
+  /**
+   * When set, the prepared statements go through it with bound parameters instead of as
+   * EXECUTE with literals; the connections then need no PREPARE of their own.
+   */
+  bind?: BoundRunner;
 }
 
-type ClaimInput = Parameters<Repository['claimJob']>[0];
 type CompleteInput = { jobId: string; result: Parameters<Repository['completeJob']>[1] };
 
+/**
+ * Without `bind`, needs the statements of job-statements.ts and batch-statements.ts prepared on
+ * every connection it uses (open.ts does that when a connection opens).
+ */
 export class DrizzleRepository implements Repository {
   readonly #db: MediagateDatabase;
   readonly #close: () => Promise<void>;
@@ -96,11 +100,12 @@ export class DrizzleRepository implements Repository {
   readonly #creates: Batcher<NewJob, JobWithEvent | undefined>;
   readonly #claims: Batcher<ClaimInput, ClaimResult | undefined>;
   readonly #completions: Batcher<CompleteInput, JobWithEvent | undefined>;
+  readonly #bind: BoundRunner | undefined;
 
-  /** `parallel`: statements of one kind running at once (1 for PGlite's single connection). */
-  constructor(db: MediagateDatabase, close: () => Promise<void>, options: { parallel?: number } = {}) {
+  constructor(db: MediagateDatabase, close: () => Promise<void>, options: DrizzleRepositoryOptions = {}) {
     this.#db = db;
     this.#close = close;
+    this.#bind = options.bind;
     this.webhooks = new DrizzleWebhookRepository(db);
     this.spending = new DrizzleSpending(db);
     this.presets = new DrizzlePresets(db);
@@ -114,14 +119,16 @@ export class DrizzleRepository implements Repository {
     );
   }
 
-  async #rows(statement: SQL): Promise<Record<string, unknown>[]> {
-    return resultRows(await this.#db.execute(statement));
+  /** Runs one of the prepared statements (job-statements.ts, batch-statements.ts). */
+  async #run(statement: PreparedStatement, values: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    if (this.#bind) return (await this.#bind(boundQuery(statement, values))).rows;
+    return resultRows(await this.#db.execute(execute(statement, values)));
   }
 
-  async #jobWithEvent(statement: SQL): Promise<JobWithEvent | undefined> {
-    const [row] = await this.#rows(statement);
+  async #jobWithEvent(statement: PreparedStatement, values: readonly unknown[]): Promise<JobWithEvent | undefined> {
+    const [row] = await this.#run(statement, values);
     if (row?.job === undefined || row.job === null) return undefined;
-    return { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
+    return { job: jobFromJson(row.job).job, event: eventFromJson(row.event) };
   }
 
   async instanceId(): Promise<string> {
@@ -167,67 +174,60 @@ export class DrizzleRepository implements Repository {
     return this.#existingByIdempotencyKey(job);
   }
 
-  #createJob(job: NewJob): Promise<JobWithEvent | undefined> {
-    return this.#jobWithEvent(
-      execute(statements.createJob, [
-        job.id,
-        job.tenantId,
-        job.kind,
-        job.request,
-        job.targets,
-        job.priority ?? 0,
-        job.idempotencyKey ?? null,
-        job.batchId ?? null,
-        job.metadata ?? {},
-        job.estimatedCostUsd ?? null,
-        { kind: job.kind },
-      ]),
-    );
+  async #createJob(job: NewJob): Promise<JobWithEvent | undefined> {
+    const [row] = await this.#run(statements.createJob, [
+      job.id,
+      job.tenantId,
+      job.kind,
+      job.request,
+      job.targets,
+      job.priority ?? 0,
+      job.idempotencyKey ?? null,
+      job.batchId ?? null,
+      job.metadata ?? {},
+      job.estimatedCostUsd ?? null,
+    ]);
+    return row === undefined ? undefined : createdJob(job, row.at as string);
   }
 
   async #createJobs(inputs: NewJob[]): Promise<(JobWithEvent | undefined)[]> {
-    const rows = await this.#rows(
-      execute(batch.createJobs, [
-        inputs.map((job, ord) => ({
-          ord,
-          id: job.id,
-          tenant_id: job.tenantId,
-          kind: job.kind,
-          request: job.request,
-          targets: job.targets,
-          priority: job.priority ?? 0,
-          idempotency_key: job.idempotencyKey ?? null,
-          batch_id: job.batchId ?? null,
-          metadata: job.metadata ?? {},
-          estimated_cost_usd: job.estimatedCostUsd ?? null,
-          event_data: { kind: job.kind },
-        })),
-      ]),
-    );
-    return rows.map((row) =>
-      row.job === null || row.job === undefined
-        ? undefined
-        : { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) },
-    );
+    const [row] = await this.#run(batch.createJobs, [
+      inputs.map((job, ord) => ({
+        ord,
+        id: job.id,
+        tenant_id: job.tenantId,
+        kind: job.kind,
+        request: job.request,
+        targets: job.targets,
+        priority: job.priority ?? 0,
+        idempotency_key: job.idempotencyKey ?? null,
+        batch_id: job.batchId ?? null,
+        metadata: job.metadata ?? {},
+        estimated_cost_usd: job.estimatedCostUsd ?? null,
+      })),
+    ]);
+    if (row === undefined) throw new Error('the create statement answered no row');
+    const at = row.at as string;
+    const inserted = new Set(row.inserted as number[]);
+    return inputs.map((job, ord) => (inserted.has(ord) ? createdJob(job, at) : undefined));
   }
 
   async #existingByIdempotencyKey(job: NewJob): Promise<JobWithEvent> {
     if (job.idempotencyKey === undefined || job.idempotencyKey === null) {
       throw new Error(`job ${job.id} was not inserted`);
     }
-    const existing = await this.#jobWithEvent(execute(statements.getJobByIdempotencyKey, [job.tenantId, job.idempotencyKey]));
+    const existing = await this.#jobWithEvent(statements.getJobByIdempotencyKey, [job.tenantId, job.idempotencyKey]);
     if (!existing) throw new Error(`job with idempotency key ${job.idempotencyKey} was neither inserted nor found`);
     return existing;
   }
 
   async getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<JobRecord | undefined> {
-    return (await this.#jobWithEvent(execute(statements.getJobByIdempotencyKey, [tenantId, idempotencyKey])))?.job;
+    return (await this.#jobWithEvent(statements.getJobByIdempotencyKey, [tenantId, idempotencyKey]))?.job;
   }
 
   async getJob(id: string, tenantId?: string): Promise<JobRecord | undefined> {
-    const statement = tenantId === undefined ? execute(statements.getJob, [id]) : execute(statements.getTenantJob, [id, tenantId]);
-    const [row] = await this.#rows(statement);
-    return row ? toJobRecord(decodeRow(jobs, row.job)) : undefined;
+    const [row] = await (tenantId === undefined ? this.#run(statements.getJob, [id]) : this.#run(statements.getTenantJob, [id, tenantId]));
+    return row ? jobFromJson(row.job).job : undefined;
   }
 
   async listJobs(filter: JobListFilter): Promise<JobRecord[]> {
@@ -252,13 +252,13 @@ export class DrizzleRepository implements Repository {
       patch?.error !== undefined,
       patch?.error ?? null,
     ];
-    const [row] = await this.#rows(execute(statements.appendEvent, values));
-    return row ? toJobEvent(decodeRow(jobEvents, row.event)) : undefined;
+    const [row] = await this.#run(statements.appendEvent, values);
+    return row ? eventFromJson(row.event) : undefined;
   }
 
   async listEvents(jobId: string, afterSeq: number, tenantId?: string): Promise<JobEvent[]> {
-    const rows = await this.#rows(execute(statements.listEvents, [jobId, afterSeq, tenantId ?? null]));
-    return rows.map((row) => toJobEvent(decodeRow(jobEvents, row.event)));
+    const rows = await this.#run(statements.listEvents, [jobId, afterSeq, tenantId ?? null]);
+    return rows.map((row) => eventFromJson(row.event));
   }
 
   async startAttempt(input: {
@@ -268,9 +268,9 @@ export class DrizzleRepository implements Repository {
     model: string;
     keyId: string | null;
   }): Promise<{ attempt: AttemptRecord; event: JobEvent } | undefined> {
-    const [row] = await this.#rows(execute(statements.startAttempt, [input.id, input.jobId, input.provider, input.model, input.keyId]));
+    const [row] = await this.#run(statements.startAttempt, [input.id, input.jobId, input.provider, input.model, input.keyId]);
     if (!row) return undefined;
-    return { attempt: toAttemptRecord(decodeRow(attempts, row.attempt)), event: toJobEvent(decodeRow(jobEvents, row.event)) };
+    return { attempt: attemptFromJson(row.attempt), event: eventFromJson(row.event) };
   }
 
   claimJob(input: ClaimInput): Promise<ClaimResult | undefined> {
@@ -280,50 +280,38 @@ export class DrizzleRepository implements Repository {
   async #claimJobs(inputs: ClaimInput[]): Promise<(ClaimResult | undefined)[]> {
     // One job twice in a batch would be answered from a stale snapshot: let singles handle it.
     if (new Set(inputs.map((input) => input.jobId)).size !== inputs.length) throw new Error('duplicate job in claim batch');
-    const rows = await this.#rows(
-      execute(batch.claimJobs, [
-        inputs.map((input, ord) => ({
-          ord,
-          attempt_id: input.attemptId,
-          job_id: input.jobId,
-          provider: input.provider,
-          model: input.model,
-          key_id: input.keyId,
-          target_index: input.targetIndex,
-        })),
-      ]),
+    const rows = await this.#run(batch.claimJobs, [
+      inputs.map((input, ord) => ({
+        ord,
+        attempt_id: input.attemptId,
+        job_id: input.jobId,
+        provider: input.provider,
+        model: input.model,
+        key_id: input.keyId,
+        target_index: input.targetIndex,
+      })),
+    ]);
+    return rows.map((row, ord) =>
+      row.job === null || row.job === undefined ? undefined : claimResult(inputs[ord] as ClaimInput, row.job, row.claimed === true),
     );
-    return rows.map((row) => this.#claimResult(row));
-  }
-
-  #claimResult(row: Record<string, unknown>): ClaimResult | undefined {
-    if (row.job === null || row.job === undefined) return undefined;
-    const job = toJobRecord(decodeRow(jobs, row.job));
-    if (row.attempt === null || row.attempt === undefined) return { job };
-    return {
-      job,
-      attempt: toAttemptRecord(decodeRow(attempts, row.attempt)),
-      event: toJobEvent(decodeRow(jobEvents, row.event)),
-    };
   }
 
   async #claimJob(input: ClaimInput): Promise<ClaimResult | undefined> {
-    const [row] = await this.#rows(
-      execute(statements.claimJob, [input.attemptId, input.jobId, input.provider, input.model, input.keyId, input.targetIndex]),
-    );
-    return row ? this.#claimResult(row) : undefined;
+    const values = [input.attemptId, input.jobId, input.provider, input.model, input.keyId, input.targetIndex];
+    const [row] = await this.#run(statements.claimJob, values);
+    return row ? claimResult(input, row.job, row.claimed === true) : undefined;
   }
 
   async markAttemptPending(attemptId: string, operation: Json): Promise<JobEvent | undefined> {
-    const [row] = await this.#rows(execute(statements.markAttemptPending, [attemptId, operation]));
-    return row ? toJobEvent(decodeRow(jobEvents, row.event)) : undefined;
+    const [row] = await this.#run(statements.markAttemptPending, [attemptId, operation]);
+    return row ? eventFromJson(row.event) : undefined;
   }
 
   async finishAttempt(
     attemptId: string,
     result: { status: Exclude<AttemptStatus, 'submitting' | 'pending'>; error?: ErrorRecord | null; costUsd?: number | null },
   ): Promise<void> {
-    await this.#db.execute(execute(statements.finishAttempt, [attemptId, result.status, result.error ?? null, result.costUsd ?? null]));
+    await this.#run(statements.finishAttempt, [attemptId, result.status, result.error ?? null, result.costUsd ?? null]);
   }
 
   async listAttempts(jobId: string): Promise<AttemptRecord[]> {
@@ -337,49 +325,46 @@ export class DrizzleRepository implements Repository {
 
   async #completeJobs(inputs: CompleteInput[]): Promise<(JobWithEvent | undefined)[]> {
     if (new Set(inputs.map((input) => input.jobId)).size !== inputs.length) throw new Error('duplicate job in completion batch');
-    const rows = await this.#rows(
-      execute(batch.completeJobs, [
-        inputs.map(({ jobId, result }, ord) => ({
-          ord,
-          job_id: jobId,
-          provider: result.provider,
-          model: result.model,
-          actual_cost_usd: result.actualCostUsd,
-          assets: assetRows(result.assets),
-          event_data: completionEvent(result),
-          attempt_id: result.attempt?.id ?? null,
-          attempt_cost_usd: result.attempt?.costUsd ?? null,
-        })),
-      ]),
-    );
-    return rows.map((row) =>
-      row.job === null || row.job === undefined
-        ? undefined
-        : { job: toJobRecord(decodeRow(jobs, row.job)), event: toJobEvent(decodeRow(jobEvents, row.event)) },
+    const events = inputs.map(({ result }) => completionEvent(result));
+    const rows = await this.#run(batch.completeJobs, [
+      inputs.map(({ jobId, result }, ord) => ({
+        ord,
+        job_id: jobId,
+        provider: result.provider,
+        model: result.model,
+        actual_cost_usd: result.actualCostUsd,
+        assets: assetRows(result.assets),
+        event_data: events[ord],
+        attempt_id: result.attempt?.id ?? null,
+        attempt_cost_usd: result.attempt?.costUsd ?? null,
+      })),
+    ]);
+    return rows.map((row, ord) =>
+      row.job === null || row.job === undefined ? undefined : completedJob(row.job, events[ord] as Record<string, Json>),
     );
   }
 
-  #completeJob(jobId: string, result: CompleteInput['result']): Promise<JobWithEvent | undefined> {
-    return this.#jobWithEvent(
-      execute(statements.completeJob, [
-        jobId,
-        result.provider,
-        result.model,
-        result.actualCostUsd,
-        assetRows(result.assets),
-        completionEvent(result),
-        result.attempt?.id ?? null,
-        result.attempt?.costUsd ?? null,
-      ]),
-    );
+  async #completeJob(jobId: string, result: CompleteInput['result']): Promise<JobWithEvent | undefined> {
+    const event = completionEvent(result);
+    const [row] = await this.#run(statements.completeJob, [
+      jobId,
+      result.provider,
+      result.model,
+      result.actualCostUsd,
+      assetRows(result.assets),
+      event,
+      result.attempt?.id ?? null,
+      result.attempt?.costUsd ?? null,
+    ]);
+    return row ? completedJob(row.job, event) : undefined;
   }
 
   failJob(jobId: string, error: ErrorRecord): Promise<JobWithEvent | undefined> {
-    return this.#jobWithEvent(execute(statements.failJob, [jobId, error, { error }]));
+    return this.#jobWithEvent(statements.failJob, [jobId, error, { error }]);
   }
 
   cancelJob(jobId: string, tenantId?: string): Promise<JobWithEvent | undefined> {
-    return this.#jobWithEvent(execute(statements.cancelJob, [jobId, tenantId ?? null]));
+    return this.#jobWithEvent(statements.cancelJob, [jobId, tenantId ?? null]);
   }
 
   deleteJob(jobId: string, tenantId: string): Promise<{ unreferencedKeys: string[] } | undefined> {

@@ -9,29 +9,38 @@ import { defineStatement } from './prepared.ts';
 
 const live = `status NOT IN ('succeeded', 'failed', 'canceled')`;
 
-/** Appends the event for the job row(s) the CTE `j` returned. */
-const eventFromJ = (type: string, data: string) => `
+/**
+ * Appends the event for the job row(s) the CTE `j` returned; `returning` when the statement
+ * answers with the event row rather than letting the caller build it.
+ */
+const eventFromJ = (type: string, data: string, returning = true) => `
   e AS (
     INSERT INTO job_events (job_id, tenant_id, seq, type, data)
-    SELECT j.id, j.tenant_id, j.last_seq, ${type}, ${data} FROM j
-    RETURNING *
+    SELECT j.id, j.tenant_id, j.last_seq, ${type}, ${data} FROM j${returning ? '\n    RETURNING *' : ''}
   )`;
 
 const jobAndEvent = `SELECT row_to_json(j) AS job, (SELECT row_to_json(e) FROM e) AS event FROM j`;
 
-/** A repeated (tenant, idempotency key) inserts nothing and returns no row. */
+/**
+ * A repeated (tenant, idempotency key) inserts nothing and returns no row. Otherwise the one row
+ * is the statement's time, which every timestamp the insert wrote holds: the caller has the rest.
+ */
 export const createJob = defineStatement(
   'mediagate_create_job',
-  ['text', 'text', 'text', 'jsonb', 'jsonb', 'integer', 'text', 'text', 'jsonb', 'double precision', 'jsonb'],
+  ['text', 'text', 'text', 'jsonb', 'jsonb', 'integer', 'text', 'text', 'jsonb', 'double precision'],
   `
   WITH j AS (
     INSERT INTO jobs (id, tenant_id, kind, status, request, targets, priority, idempotency_key, batch_id,
                       metadata, estimated_cost_usd, last_seq)
     VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, 1)
     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING *
-  ),${eventFromJ(`'queued'`, '$11')}
-  ${jobAndEvent}`,
+    RETURNING id, tenant_id, kind
+  ),
+  e AS (
+    INSERT INTO job_events (job_id, tenant_id, seq, type, data)
+    SELECT j.id, j.tenant_id, 1, 'queued', jsonb_build_object('kind', j.kind) FROM j
+  )
+  SELECT to_json(now()) AS at FROM j`,
 );
 
 /** The job holding an idempotency key, with its first event. */
@@ -120,7 +129,9 @@ export const startAttempt = defineStatement(
  * The worker's fast path: a queued job on the expected target becomes running with its first
  * attempt in one round trip. Any other job (running, terminal, moved on) is returned as it is,
  * with no attempt, for the caller to decide. $1 attempt id, $2 job, $3 provider, $4 model,
- * $5 key id, $6 target index.
+ * $5 key id, $6 target index. Only the job comes back, with whether it was claimed: the attempt
+ * and its event hold what the caller sent, the job's new seq and attempt number, and the
+ * statement's time (the job's updated_at), so the caller builds them from the job.
  */
 export const claimJob = defineStatement(
   'mediagate_claim_job',
@@ -139,14 +150,14 @@ export const claimJob = defineStatement(
   a AS (
     INSERT INTO attempts (id, job_id, number, provider, model, key_id, status)
     SELECT $1, j.id, j.attempts_started, $3, $4, $5, 'submitting' FROM j
-    RETURNING *
   ),${eventFromJ(
     `'attempt'`,
     `jsonb_build_object('attemptId', $1, 'number', j.attempts_started, 'provider', $3, 'model', $4, 'keyId', $5)`,
+    false,
   )}
-  SELECT row_to_json(j) AS job, (SELECT row_to_json(a) FROM a) AS attempt, (SELECT row_to_json(e) FROM e) AS event FROM j
+  SELECT row_to_json(j) AS job, TRUE AS claimed FROM j
   UNION ALL
-  SELECT row_to_json(x) AS job, NULL AS attempt, NULL AS event FROM jobs x WHERE x.id = $2 AND NOT EXISTS (SELECT 1 FROM j)`,
+  SELECT row_to_json(x) AS job, FALSE AS claimed FROM jobs x WHERE x.id = $2 AND NOT EXISTS (SELECT 1 FROM j)`,
 );
 
 /**
@@ -191,7 +202,8 @@ export const finishAttempt = defineStatement(
  * $7 the attempt that produced them (NULL: none) and $8 its cost; the attempt is marked succeeded
  * even if the job was canceled meanwhile, because the provider did the work.
  * Assets take tenant and job from the job row, so outputs cannot land under another tenant; an
- * asset id that already exists (stored earlier with insertAsset) is kept as it is.
+ * asset id that already exists (stored earlier with insertAsset) is kept as it is. Only the job
+ * comes back: its event holds $6, the job's new seq and the statement's time (its updated_at).
  */
 export const completeJob = defineStatement(
   'mediagate_complete_job',
@@ -222,9 +234,8 @@ export const completeJob = defineStatement(
     FROM j, jsonb_to_recordset($5) AS x(id text, sha256 text, size bigint, mime text, kind text, width integer,
                                         height integer, duration_ms integer, storage_key text)
     ON CONFLICT (id) DO NOTHING
-    RETURNING id
-  ),${eventFromJ(`'succeeded'`, '$6')}
-  ${jobAndEvent}`,
+  ),${eventFromJ(`'succeeded'`, '$6', false)}
+  SELECT row_to_json(j) AS job FROM j`,
 );
 
 /** $1 job, $2 error, $3 event data. */

@@ -12,6 +12,7 @@ import { batchStatements } from './batch-statements.ts';
 import { jobStatements } from './job-statements.ts';
 import { DrizzlePGlite } from './pglite-client.ts';
 import { startPgliteThread } from './pglite-thread.ts';
+import type { BoundQuery } from './prepared.ts';
 import { prepareScript } from './prepared.ts';
 import type { Repository } from './repository.ts';
 import * as schema from './schema.ts';
@@ -98,9 +99,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, embedded?
     // keeping the process alive (as in-process PGlite does not).
     ...(embedded ? { idleTimeoutMillis: 0, allowExitOnIdle: true } : {}),
     // Awaited before the pool hands a new connection out; a failure reaches that caller.
+    // PostgreSQL proper gets the statements with bound parameters, prepared by node-postgres on
+    // first use; embedded PGlite keeps EXECUTE, since the thread hands it each protocol message
+    // of a bound query separately.
     onConnect: async (client) => {
+      if (!embedded) return;
       // A reconnect to PGlite finds the earlier connection's session, prepared statements and all.
-      if (embedded) await client.query('DISCARD ALL');
+      await client.query('DISCARD ALL');
       await client.query(prepareStatements);
     },
   });
@@ -115,7 +120,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, embedded?
     await pool.end();
     await embedded?.afterClose();
   };
-  return { repository: new DrizzleRepository(db, close, { parallel }), migration };
+  const bind = embedded ? undefined : (query: BoundQuery) => pool.query<Record<string, unknown>>(query);
+  return { repository: new DrizzleRepository(db, close, { parallel, bind }), migration };
 }
 
 /**

@@ -126,6 +126,49 @@ describe.each(backends)('Repository on $name', (backend) => {
     expect(await repository.listEvents(input.id, 0)).toEqual([event]);
   });
 
+  it('answers creates, claims and completions exactly as the stored rows read back, alone and in batches', async () => {
+    // Keys out of jsonb's order, an undefined member and a -0: the answers must match the reads.
+    const request = { params: { width: 512, seed: -0, style: undefined }, prompt: 'p\u00e9', kind: 'image' } as unknown as NewJob['request'];
+    const metadata = { zeta: 'z', a: 'a', 'é': 'e', ab: 'b' };
+    for (const size of [1, 7]) {
+      const inputs = Array.from({ length: size }, () => newJob(tenant, { request, metadata, estimatedCostUsd: 0.1 + 0.2 }));
+      const created = await Promise.all(inputs.map((input) => repository.createJob(input)));
+      for (const { job, event } of created) {
+        const stored = await repository.getJob(job.id);
+        expect(job).toEqual(stored);
+        expect(JSON.stringify(job)).toBe(JSON.stringify(stored));
+        expect(JSON.stringify([event])).toBe(JSON.stringify(await repository.listEvents(job.id, 0)));
+      }
+      const claims = await Promise.all(
+        created.map(({ job }, index) =>
+          repository.claimJob({ attemptId: newId('att'), jobId: job.id, targetIndex: 0, provider: 'simulated', model: 'fast', keyId: index ? 'pk_1' : null }),
+        ),
+      );
+      for (const claim of claims) {
+        const jobId = claim?.job.id ?? '';
+        expect(JSON.stringify(claim?.job)).toBe(JSON.stringify(await repository.getJob(jobId)));
+        expect(JSON.stringify([claim?.attempt])).toBe(JSON.stringify(await repository.listAttempts(jobId)));
+        expect(JSON.stringify([claim?.event])).toBe(JSON.stringify(await repository.listEvents(jobId, 1)));
+      }
+      const done = await Promise.all(
+        claims.map((claim) =>
+          repository.completeJob(claim?.job.id ?? '', {
+            provider: 'simulated',
+            model: 'fast',
+            assets: [newAsset(tenant, claim?.job.id ?? null)],
+            actualCostUsd: 0.3,
+            attempt: { id: claim?.attempt?.id ?? '', costUsd: 0.3 },
+          }),
+        ),
+      );
+      for (const result of done) {
+        const jobId = result?.job.id ?? '';
+        expect(JSON.stringify(result?.job)).toBe(JSON.stringify(await repository.getJob(jobId)));
+        expect(JSON.stringify([result?.event])).toBe(JSON.stringify(await repository.listEvents(jobId, 2)));
+      }
+    }
+  });
+
   it('answers a repeated idempotency key with the original job, per tenant', async () => {
     const first = await repository.createJob(newJob(tenant, { idempotencyKey: 'order-42' }));
     const again = await repository.createJob(newJob(tenant, { idempotencyKey: 'order-42' }));
