@@ -1,7 +1,6 @@
 // Turns a zod failure into an InputError that names the offending field and what is allowed.
 import type { z } from 'zod';
 import { InputError } from './errors.ts';
-import { sparseSchema } from './sparse-schema.ts';
 
 export function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -37,8 +36,7 @@ export function inputErrorFromZod(error: z.ZodError, prefix = ''): InputError {
 
 /** Parses with a schema, throwing an InputError (never a ZodError) on failure. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.infer<S> {
-  // The same result as the whole schema's, without running the keys the value leaves out.
-  const result = sparseSchema(schema, value).safeParse(value);
+  const result = schema.safeParse(value);
   if (!result.success) throw inputErrorFromZod(result.error, prefix);
   return result.data;
 }
