@@ -4,7 +4,10 @@
 // Like the single statements, they answer only with what the caller does not already hold:
 // inputs are not echoed back, and attempts and events are built by the caller from the job.
 // Result rows are matched to inputs with joins, not per-row subqueries over the CTEs (which
-// scan the whole CTE once per input).
+// scan the whole CTE once per input); a job a claim did not take is read only for that input. The updates also name their rows with `id = ANY (ids)`:
+// PostgreSQL guesses 100 rows for jsonb_to_recordset, and with that guess it plans a
+// sequential scan of the whole table for a join on a smaller one (as jobs and attempts are in a
+// young database); the ANY lets it look the few ids up in the primary key instead.
 import { defineStatement } from './prepared.ts';
 
 const live = `status NOT IN ('succeeded', 'failed', 'canceled')`;
@@ -57,7 +60,8 @@ export const claimJobs = defineStatement(
       started_at = coalesce(jobs.started_at, now()),
       updated_at = now()
     FROM input i
-    WHERE jobs.id = i.job_id AND jobs.status = 'queued' AND jobs.target_index = i.target_index
+    WHERE jobs.id = ANY (ARRAY(SELECT job_id FROM input)) AND jobs.id = i.job_id
+      AND jobs.status = 'queued' AND jobs.target_index = i.target_index
     RETURNING row_to_json(jobs.*) AS job, jobs.id, jobs.tenant_id, jobs.last_seq, jobs.attempts_started,
               i.attempt_id, i.provider, i.model, i.key_id
   ),
@@ -72,8 +76,8 @@ export const claimJobs = defineStatement(
                               'model', model, 'keyId', key_id)
     FROM j
   )
-  SELECT i.ord, coalesce(j.job, row_to_json(x)) AS job, j.id IS NOT NULL AS claimed
-  FROM input i LEFT JOIN j ON j.id = i.job_id LEFT JOIN jobs x ON j.id IS NULL AND x.id = i.job_id
+  SELECT i.ord, coalesce(j.job, (SELECT row_to_json(x) FROM jobs x WHERE x.id = i.job_id)) AS job, j.id IS NOT NULL AS claimed
+  FROM input i LEFT JOIN j ON j.id = i.job_id
   ORDER BY i.ord`,
 );
 
@@ -91,7 +95,8 @@ export const completeJobs = defineStatement(
   ),
   fa AS (
     UPDATE attempts SET status = 'succeeded', error = NULL, cost_usd = i.attempt_cost_usd, finished_at = now()
-    FROM input i WHERE attempts.id = i.attempt_id AND attempts.job_id = i.job_id
+    FROM input i
+    WHERE attempts.id = ANY (ARRAY(SELECT attempt_id FROM input)) AND attempts.id = i.attempt_id AND attempts.job_id = i.job_id
   ),
   j AS (
     UPDATE jobs SET
@@ -106,7 +111,7 @@ export const completeJobs = defineStatement(
       finished_at = now(),
       updated_at = now()
     FROM input i
-    WHERE jobs.id = i.job_id AND jobs.${live}
+    WHERE jobs.id = ANY (ARRAY(SELECT job_id FROM input)) AND jobs.id = i.job_id AND jobs.${live}
     RETURNING row_to_json(jobs.*) AS job, jobs.id, jobs.tenant_id, jobs.last_seq, i.assets, i.event_data
   ),
   a AS (
