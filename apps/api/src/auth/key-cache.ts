@@ -1,8 +1,6 @@
-// Verified keys, kept briefly in this process so a request costs a map lookup, not a hash and a
+// Verified keys, kept briefly in this process so a request costs a hash and a map lookup, not a
 // database read. A revoke made through this process drops the key at once; one made through
-// another process sharing the database takes effect here within `ttlMs`. The map is keyed by
-// the key as sent: it lives only in this process's memory, where every request's key passes
-// anyway, and hashing it again on each request was a visible share of a request's CPU.
+// another process sharing the database takes effect here within `ttlMs`.
 import type { Repository } from '@mediagate/db';
 import { hashApiKey } from './api-keys.ts';
 
@@ -43,9 +41,10 @@ export class KeyCache {
   }
 
   async verify(key: string): Promise<Verdict> {
+    const hash = hashApiKey(key);
     const now = Date.now();
-    const caller = this.#fresh(key, now);
-    return caller === undefined ? this.#lookUp(key, now) : { ok: true, caller };
+    const caller = this.#fresh(hash, now);
+    return caller === undefined ? this.#lookUp(hash, now) : { ok: true, caller };
   }
 
   /**
@@ -53,20 +52,20 @@ export class KeyCache {
    * else undefined (then verify decides, with a database read).
    */
   cached(key: string): Caller | undefined {
-    return this.#fresh(key, Date.now());
+    return this.#fresh(hashApiKey(key), Date.now());
   }
 
-  #fresh(key: string, now: number): Caller | undefined {
-    const cached = this.#entries.get(key);
+  #fresh(hash: string, now: number): Caller | undefined {
+    const cached = this.#entries.get(hash);
     if (cached === undefined) return undefined;
     if (cached.until > now) return cached.caller;
-    this.#entries.delete(key);
+    this.#entries.delete(hash);
     return undefined;
   }
 
-  async #lookUp(key: string, now: number): Promise<Verdict> {
+  async #lookUp(hash: string, now: number): Promise<Verdict> {
     const generation = this.#generation;
-    const found = await this.#repo.findApiKeyByHash(hashApiKey(key));
+    const found = await this.#repo.findApiKeyByHash(hash);
     if (found === undefined) return { ok: false, reason: 'unknown' };
     if (found.key.revokedAt !== null) return { ok: false, reason: 'revoked' };
     const caller = { tenantId: found.key.tenantId, keyId: found.key.id };
@@ -75,7 +74,7 @@ export class KeyCache {
         const oldest = this.#entries.keys().next();
         if (!oldest.done) this.#entries.delete(oldest.value);
       }
-      this.#entries.set(key, { caller, until: now + this.#ttlMs });
+      this.#entries.set(hash, { caller, until: now + this.#ttlMs });
     }
     return { ok: true, caller };
   }
@@ -83,8 +82,8 @@ export class KeyCache {
   /** Forgets the key with this id (after a revoke), and anything looked up while it was revoked. */
   forget(keyId: string): void {
     this.#generation += 1;
-    for (const [key, entry] of this.#entries) {
-      if (entry.caller.keyId === keyId) this.#entries.delete(key);
+    for (const [hash, entry] of this.#entries) {
+      if (entry.caller.keyId === keyId) this.#entries.delete(hash);
     }
     for (const listener of this.#forgetListeners) listener(keyId);
   }
