@@ -25,6 +25,8 @@ export function jobRequestBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+const eventsQuery = z.object({ after: z.coerce.number().int().min(0).default(0) }).strict();
+
 export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { repo, store } = runtime;
 
@@ -98,7 +100,7 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
     const { id } = parseInput(idParams, request.params);
     const tenantId = tenantOf(request);
     if ((await repo.getJob(id, tenantId)) === undefined) throw new NotFoundError('job', id);
-    const after = parseInput(z.object({ after: z.coerce.number().int().min(0).default(0) }).strict(), request.query).after;
+    const after = parseInput(eventsQuery, request.query).after;
     const events = await repo.listEvents(id, after, tenantId);
     return { object: 'list', data: events.map((event) => ({ ...event, createdAt: event.createdAt.toISOString() })) };
   });
