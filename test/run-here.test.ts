@@ -192,6 +192,9 @@ describe('WorkerSlots', () => {
     slots.give('simulated', 'default');
     slots.give('simulated', 'default');
     expect(worker.concurrency).toBe(3);
+    // The third take found every slot taken: its job was queued, and runs here wait for the worker to drain it.
+    expect(slots.take('simulated', 'default')).toBe(false);
+    slots.drained('simulated', 'default');
 
     // Two entries running in the worker leave one slot.
     const finishers: (() => void)[] = [];
@@ -202,6 +205,23 @@ describe('WorkerSlots', () => {
     await Promise.all(busy);
     slots.give('simulated', 'default');
     expect(worker.concurrency).toBe(3);
+    slots.drained('simulated', 'default');
+    expect(slots.take('simulated', 'default')).toBe(true);
+  });
+
+  it('queues new jobs behind waiting ones: a job queued for want of a slot holds runs here off until the queue drains', () => {
+    const slots = new WorkerSlots();
+    const worker = { concurrency: 3 };
+    slots.add('simulated', 'default', 3);
+    slots.attach('simulated', 'default', worker);
+    expect(slots.take('simulated', 'default')).toBe(true);
+    expect(slots.take('simulated', 'default')).toBe(true);
+    // Full: this job goes to the queue, and so do the ones after it, even once slots are free.
+    expect(slots.take('simulated', 'default')).toBe(false);
+    slots.give('simulated', 'default');
+    slots.give('simulated', 'default');
+    expect(slots.take('simulated', 'default')).toBe(false);
+    slots.drained('simulated', 'default');
     expect(slots.take('simulated', 'default')).toBe(true);
   });
 });

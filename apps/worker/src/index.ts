@@ -120,6 +120,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       }
     });
     worker.on('error', (error) => runtime.logger.error({ provider: adapter.id, err: error.message }, 'queue error'));
+    worker.on('drained', () => slots.drained(provider, pool));
     slots.attach(provider, pool, worker);
     working.set(name, worker);
     return worker;
