@@ -26,7 +26,11 @@ const { values } = parseArgs({
     port: { type: 'string', default: '7979' },
     keep: { type: 'boolean', default: false },
     senders: { type: 'string', default: '64' },
-    /** Worker slots for the simulated provider (MEDIAGATE_CONCURRENCY_SIMULATED); default max(--in-flight, 100). */
+    /**
+     * Worker slots for the simulated provider (MEDIAGATE_CONCURRENCY_SIMULATED). The default leaves
+     * concurrency out of the way: --in-flight jobs, plus the ones whose POST is still under way
+     * (one per sender), plus the slot a queue's worker always keeps for itself.
+     */
     concurrency: { type: 'string' },
   },
 });
@@ -49,6 +53,19 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds all cores of this machine have spent busy so far (everything but idle and iowait). */
+async function machineBusySeconds(): Promise<number> {
+  const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+/** CPU seconds the Redis server has used so far, as its INFO says. */
+async function redisCpuSeconds(redis: ReturnType<typeof createRedis>): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 async function main(): Promise<void> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'mediagate-bench-'));
   const simulated = await startSimulatedServer();
@@ -62,7 +79,7 @@ async function main(): Promise<void> {
       MEDIAGATE_HOME: home,
       MEDIAGATE_QUEUE_PREFIX: prefix,
       MEDIAGATE_SIMULATED_URL: simulated.url,
-      MEDIAGATE_CONCURRENCY_SIMULATED: values.concurrency ?? String(Math.max(inFlight, 100)),
+      MEDIAGATE_CONCURRENCY_SIMULATED: values.concurrency ?? String(Math.max(inFlight + Number(values.senders) + 1, 100)),
       LOG_LEVEL: 'warn',
       ...(database ? { DATABASE_URL: database.url } : {}),
     },
@@ -90,6 +107,8 @@ async function main(): Promise<void> {
   // At 0 ms latency a job can finish before its POST answer arrives: remember those.
   const finishedEarly = new Map<string, { at: number; ok: boolean }>();
   const latencies: number[] = [];
+  const finishedAt: number[] = [];
+  let lastSentAt = 0;
   let finished = 0;
   let failed = 0;
   const waiters: (() => void)[] = [];
@@ -103,6 +122,7 @@ async function main(): Promise<void> {
     }
     submittedAt.delete(jobId);
     latencies.push(at - started);
+    finishedAt.push(at);
     finished += 1;
     if (!ok) failed += 1;
     waiters.shift()?.();
@@ -117,6 +137,8 @@ async function main(): Promise<void> {
     JSON.stringify({ kind: 'image', prompt: `bench ${index}`, model: 'simulated/image', params: { width: 64, height: 64, simulate: { latency_ms: latencyMs } } });
   const started = performance.now();
   const cpuBefore = await cpuSeconds(server.pid ?? 0);
+  const machineBefore = await machineBusySeconds();
+  const redisBefore = await redisCpuSeconds(publisher);
   const ownCpuBefore = process.cpuUsage();
   let sent = 0;
   const senders = Array.from({ length: Number(values.senders) }, async () => {
@@ -126,6 +148,7 @@ async function main(): Promise<void> {
       if (sent >= jobs) break;
       const index = sent++;
       const at = performance.now();
+      lastSentAt = at;
       const response = await client.request({ path: '/v1/jobs', method: 'POST', headers, body: body(index) });
       const job = (await response.body.json()) as { id: string };
       if (response.statusCode !== 201) throw new Error(`POST /v1/jobs answered ${response.statusCode}: ${JSON.stringify(job)}`);
@@ -140,21 +163,35 @@ async function main(): Promise<void> {
   await Promise.all(senders);
   await done;
   const seconds = (performance.now() - started) / 1000;
+  // The steady part of the run: from the first wave's end (the in-flight-th completion) until the
+  // last job was sent, after which fewer than --in-flight jobs are left to run.
+  finishedAt.sort((a, b) => a - b);
+  const steadyFrom = finishedAt[Math.min(inFlight, finishedAt.length) - 1] ?? lastSentAt;
+  const steadyMs = lastSentAt - steadyFrom;
+  const steadyCount = finishedAt.filter((at) => at > steadyFrom && at <= lastSentAt).length;
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(0);
   const rss = await peakRssMb(server.pid ?? 0);
   const serverCpu = (await cpuSeconds(server.pid ?? 0)) - cpuBefore;
   const ownCpu = process.cpuUsage(ownCpuBefore);
+  const machineCpu = (await machineBusySeconds()) - machineBefore;
+  const redisCpu = (await redisCpuSeconds(publisher)) - redisBefore;
   const result = {
     scenario: `latency ${latencyMs} ms, ${inFlight} in flight, ${values.database}`,
     jobs,
     failed,
     seconds: Number(seconds.toFixed(2)),
     jobsPerSecond: Number((jobs / seconds).toFixed(0)),
+    steadyJobsPerSecond: steadyMs >= 1000 ? Number(((steadyCount * 1000) / steadyMs).toFixed(0)) : null,
     latencyMs: { p50: Number(pick(0.5)), p99: Number(pick(0.99)) },
     serverPeakRssMb: Number(rss.toFixed(0)),
     serverCpuMsPerJob: Number(((serverCpu * 1000) / jobs).toFixed(2)),
     loadAndProviderCpuMsPerJob: Number(((ownCpu.user + ownCpu.system) / 1000 / jobs).toFixed(2)),
+    redisCpuMsPerJob: Number(((redisCpu * 1000) / jobs).toFixed(2)),
+    // Every process on the machine: the above, PostgreSQL, the kernel's network stack, and anything
+    // else running meanwhile (so only meaningful on a quiet machine).
+    machineCpuMsPerJob: Number(((machineCpu * 1000) / jobs).toFixed(2)),
+    machineBusyCores: Number((machineCpu / seconds).toFixed(2)),
     providerSubmits: simulated.stats().submits,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
