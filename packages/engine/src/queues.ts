@@ -68,20 +68,6 @@ export class Queues {
     });
   }
 
-  /**
-   * Makes an entry come due in `delayMs` (added again if it is gone). An entry that is no longer
-   * delayed (it runs, or ran) is left as it is.
-   */
-  async reschedule(provider: string, payload: QueuePayload, options: { delayMs: number; priority?: number }): Promise<void> {
-    const entry = await this.queue(provider, payload.pool).getJob(queueJobId(payload.jobId, payload.targetIndex));
-    if (entry === undefined) {
-      await this.enqueue(provider, payload, options);
-      return;
-    }
-    if (!(await entry.isDelayed())) return;
-    await entry.changeDelay(Math.max(1, options.delayMs));
-  }
-
   /** Removes a waiting or delayed entry; a running one is left to the worker's cancel. */
   async remove(provider: string, jobId: string, targetIndex: number, pool = 'default'): Promise<boolean> {
     const removed = await this.queue(provider, pool).remove(queueJobId(jobId, targetIndex));

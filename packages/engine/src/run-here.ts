@@ -4,8 +4,8 @@
 // process dies mid-run the fleet takes the job over once the entry's lease runs out, and resumes
 // it from the database as it would any other.
 //
-// A free slot means the queue's worker found nothing to fetch, so a job run here does not pass
-// queued ones; the exception is an entry another process queued in the instant before.
+// Which jobs may run here, so that none passes one already waiting in the queue, is the slot
+// gate's call (apps/worker/src/slots.ts).
 import { HereLedger } from './here-ledger.ts';
 import type { Outcome, RunTicket, RunsHere } from './outcome.ts';
 import type { JobRunner } from './runner.ts';
@@ -39,10 +39,6 @@ export class RunHere implements RunsHere {
     // A run renews its lease every third of one, so only a process that died (or stalled for a
     // whole lock's length, as a BullMQ worker would lose its lock) hands its jobs over.
     this.#ledger = new HereLedger(runtime.redis, runtime.queues, runtime.logger, runtime.settings.lockMs);
-  }
-
-  get ledger(): HereLedger {
-    return this.#ledger;
   }
 
   /** Renews this process's leases and sweeps the ledger for runs whose process died. */

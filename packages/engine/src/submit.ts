@@ -192,8 +192,8 @@ export async function submitOrReplayJob(
 export interface SubmitOptions {
   idempotencyKey?: string;
   /**
-   * For a caller that waits for the job: run it in this process at once when this process works
-   * its queue and has a slot free (see run-here.ts). `ran` then settles when that run ends.
+   * Run the job in this process at once when this process works its queue and has a slot free
+   * (see run-here.ts). `ran` then settles when that run ends, for a caller that waits for it.
    */
   runHere?: boolean;
 }
