@@ -38,36 +38,29 @@ export function prepareScript(statements: readonly PreparedStatement[]): string 
 }
 
 /**
- * A value as a SQL literal for a parameter of `type`. jsonb parameters take any JS value as JSON
- * (so a string is stored as a JSON string); others take strings, numbers and booleans. Text uses
- * the E'' form with backslashes and quotes doubled, exact whatever `standard_conforming_strings` says.
+ * A value as a SQL literal for a parameter of `type`: `bindValue`'s text, quoted. jsonb
+ * parameters take any JS value as JSON (so a string is stored as a JSON string); others take
+ * strings, numbers and booleans. Text uses the E'' form with backslashes and quotes doubled,
+ * exact whatever `standard_conforming_strings` says.
  */
 export function literal(value: unknown, type: string): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (type === 'jsonb') return quote(JSON.stringify(value));
-  switch (typeof value) {
-    case 'string':
-      return quote(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`cannot store the number ${value}`);
-      return `'${value}'`;
-    case 'boolean':
-      return value ? 'TRUE' : 'FALSE';
-    default:
-      throw new TypeError(`cannot pass a ${typeof value} as ${type}`);
-  }
-}
-
-function quote(text: string): string {
-  if (text.includes('\0')) throw new TypeError('text containing NUL characters cannot be stored');
+  const text = bindValue(value, type);
+  if (text === null) return 'NULL';
+  if (type !== 'jsonb' && typeof value === 'number') return `'${text}'`;
+  if (type !== 'jsonb' && typeof value === 'boolean') return text.toUpperCase();
   return `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
-export function execute(statement: PreparedStatement, values: readonly unknown[]): SQL {
+function checkArity(statement: PreparedStatement, values: readonly unknown[]): void {
   const types = statement.parameterTypes;
   if (values.length !== types.length) {
     throw new Error(`${statement.name} takes ${types.length} values, got ${values.length}`);
   }
+}
+
+export function execute(statement: PreparedStatement, values: readonly unknown[]): SQL {
+  checkArity(statement, values);
+  const types = statement.parameterTypes;
   const args = values.length === 0 ? '' : `(${values.map((value, index) => literal(value, types[index] ?? 'text')).join(', ')})`;
   return sql.raw(`EXECUTE ${statement.name}${args}`);
 }
@@ -79,7 +72,7 @@ export interface BoundQuery {
   values: (string | null)[];
 }
 
-/** The text form of a value for a parameter of `type`: what `literal` writes, unquoted. */
+/** The text form of a value for a parameter of `type`, checked: refused when it could not be stored exactly. */
 export function bindValue(value: unknown, type: string): string | null {
   if (value === null || value === undefined) return null;
   // JSON text escapes NUL itself (and jsonb refuses \u0000 either way).
@@ -103,10 +96,8 @@ function checked(text: string): string {
 }
 
 export function boundQuery(statement: PreparedStatement, values: readonly unknown[]): BoundQuery {
+  checkArity(statement, values);
   const types = statement.parameterTypes;
-  if (values.length !== types.length) {
-    throw new Error(`${statement.name} takes ${types.length} values, got ${values.length}`);
-  }
   return {
     name: statement.name,
     text: statement.boundText,
