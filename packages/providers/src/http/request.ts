@@ -81,7 +81,7 @@ class Call extends EventEmitter {
 
   /** "METHOD origin/path" for messages; built only when a message needs it. */
   get target(): string {
-    return `${this.options.method ?? 'GET'} ${redactUrl(this.url)}`;
+    return describeTarget(this.url, this.options);
   }
 
   abort(reason: unknown): void {
@@ -125,6 +125,11 @@ class Call extends EventEmitter {
     const code = causeCode(error) ?? (error instanceof Error ? error.message : String(error));
     return new ProviderError('network', `${this.label}: network error ${phase} (${this.target}): ${code}`, { cause: error });
   }
+}
+
+/** A request as messages name it: "METHOD origin/path", credentials and query left out. */
+function describeTarget(url: string | URL, options: Pick<HttpRequestOptions, 'method'>): string {
+  return `${options.method ?? 'GET'} ${redactUrl(url)}`;
 }
 
 /** The per-request timeout; a named function and the call as its argument, so no closure per call. */
@@ -342,6 +347,11 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
  */
 export async function request(url: string | URL, options: HttpRequestOptions = {}): Promise<HttpResponse> {
   const { answer, body } = await perform(url, options);
+  return response(answer, body);
+}
+
+/** What `request` answers; the headers are built from the answer only when read. */
+function response(answer: Answer, body: Uint8Array): HttpResponse {
   return {
     status: answer.status,
     body,
@@ -446,7 +456,7 @@ export async function requestJson<T = unknown>(url: string | URL, options: JsonR
     parsed = JSON.parse(text);
   } catch (error) {
     const snippet = text.slice(0, 80).replace(/\s+/g, ' ');
-    throw new ProviderError('malformed', `${label}: HTTP ${answer.status} body is not JSON (${rest.method ?? 'GET'} ${redactUrl(url)}): ${JSON.stringify(snippet)}`, {
+    throw new ProviderError('malformed', `${label}: HTTP ${answer.status} body is not JSON (${describeTarget(url, rest)}): ${JSON.stringify(snippet)}`, {
       status: answer.status,
       cause: error,
     });
@@ -458,7 +468,7 @@ export async function requestJson<T = unknown>(url: string | URL, options: JsonR
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
-  throw new ProviderError('malformed', `${label}: HTTP ${answer.status} body is not the documented shape (${rest.method ?? 'GET'} ${redactUrl(url)}): ${issues}`, {
+  throw new ProviderError('malformed', `${label}: HTTP ${answer.status} body is not the documented shape (${describeTarget(url, rest)}): ${issues}`, {
     status: answer.status,
   });
 }
@@ -473,12 +483,5 @@ export async function requestBytes(url: string | URL, options: HttpRequestOption
   const { answer, body } = await perform(url, options);
   const contentType = answer.header('content-type');
   const mime = contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
-  return {
-    status: answer.status,
-    body,
-    mime,
-    get headers() {
-      return answer.headers;
-    },
-  };
+  return Object.assign(response(answer, body), { mime });
 }
