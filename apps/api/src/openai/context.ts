@@ -6,7 +6,7 @@ import type { GenerationRequestInput } from '@mediagate/core';
 import { outputBytes, submitOrReplayJob, type Outcome, type Runtime } from '@mediagate/engine';
 import type { EventHub } from '../event-hub.ts';
 import type { FormLimits } from './form.ts';
-import { hangUpSignal, waitForJob } from './job-wait.ts';
+import { HangUp, waitForJob } from './job-wait.ts';
 import type { OpenAiDefaults } from './models.ts';
 import { jobFailure, waitTimeout } from './openai-errors.ts';
 
@@ -25,16 +25,16 @@ export interface OpenAiContext {
  */
 export async function awaitOutputs(context: OpenAiContext, submitted: Submitted, reply: FastifyReply): Promise<NewAsset[] | undefined> {
   const { job, ran } = submitted;
-  const signal = hangUpSignal(reply.raw);
+  const hangUp = new HangUp(reply.raw);
   const deadline = Date.now() + context.waitTimeoutMs;
   // Run in this process: its end is the wait's end, unless it handed the job to the queue.
-  const settled = ran === undefined ? undefined : await untilSettled(ran, context.waitTimeoutMs, signal);
-  if (settled?.type === 'done' && settled.succeeded === true && !signal.aborted) {
+  const settled = ran === undefined ? undefined : await untilSettled(ran, context.waitTimeoutMs, hangUp);
+  if (settled?.type === 'done' && settled.succeeded === true && !hangUp.hungUp) {
     // The run here stored them with the job's completion: no need to read them back.
     return settled.outputs ?? context.runtime.repo.listJobAssets(job.id);
   }
-  const result = await waitForJob(context.runtime, context.hub, job, { timeoutMs: Math.max(0, deadline - Date.now()), signal });
-  if (signal.aborted) return undefined;
+  const result = await waitForJob(context.runtime, context.hub, job, { timeoutMs: Math.max(0, deadline - Date.now()), hangUp });
+  if (hangUp.hungUp) return undefined;
   if (result.succeeded || result.job.status === 'succeeded') return context.runtime.repo.listJobAssets(job.id);
   const done = result.job;
   const failure = done.status === 'failed' || done.status === 'canceled' ? jobFailure(done) : waitTimeout(done, context.waitTimeoutMs);
@@ -55,22 +55,21 @@ export async function submitToWait(context: OpenAiContext, tenantId: string, inp
 }
 
 /** How the run ended, or undefined when the time ran out or the caller left first. */
-async function untilSettled(ran: Promise<Outcome>, timeoutMs: number, signal: AbortSignal): Promise<Outcome | undefined> {
-  let stop = () => {};
-  const ended = new Promise<undefined>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    const hungUp = () => resolve(undefined);
-    signal.addEventListener('abort', hungUp, { once: true });
-    stop = () => {
+function untilSettled(ran: Promise<Outcome>, timeoutMs: number, hangUp: HangUp): Promise<Outcome | undefined> {
+  // Callbacks rather than a race against a second promise: this runs for every request.
+  return new Promise((resolve, reject) => {
+    const end = (outcome?: Outcome): void => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', hungUp);
+      hangUp.off(end);
+      resolve(outcome);
     };
+    const timer = setTimeout(end, timeoutMs);
+    hangUp.on(end);
+    ran.then(end, (error: unknown) => {
+      reject(error);
+      end();
+    });
   });
-  try {
-    return await Promise.race([ran, ended]);
-  } finally {
-    stop();
-  }
 }
 
 /**
