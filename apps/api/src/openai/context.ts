@@ -49,9 +49,8 @@ export interface Submitted {
 }
 
 /** Submits for a route that waits for the job: run in this process when it can be. */
-export async function submitToWait(context: OpenAiContext, tenantId: string, input: GenerationRequestInput): Promise<Submitted> {
-  const { job, ran } = await submitOrReplayJob(context.runtime, tenantId, input, { runHere: true });
-  return { job, ran };
+export function submitToWait(context: OpenAiContext, tenantId: string, input: GenerationRequestInput): Promise<Submitted> {
+  return submitOrReplayJob(context.runtime, tenantId, input, { runHere: true });
 }
 
 /** How the run ended, or undefined when the time ran out or the caller left first. */

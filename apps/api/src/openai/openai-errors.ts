@@ -13,18 +13,23 @@ export type FieldNames = Readonly<Record<string, string>>;
  */
 export function renamingFields<T>(names: FieldNames, run: () => Promise<T>): Promise<T> {
   return run().catch((error: unknown) => {
-    if (!(error instanceof InputError) || error.field === undefined) throw error;
-    const renamed = names[error.field];
-    if (renamed === undefined) throw error;
-    const message = error.message.startsWith(`${error.field}:`)
-      ? `${renamed} (${error.field})${error.message.slice(error.field.length)}`
-      : error.message;
-    throw new InputError(message, {
-      field: renamed,
-      code: error.code,
-      status: error.status,
-      ...(error.allowed ? { allowed: error.allowed } : {}),
-    });
+    throw renamedFieldError(names, error);
+  });
+}
+
+/** The error renamingFields throws in place of `error`: an InputError under the OpenAI field name, else `error` itself. */
+export function renamedFieldError(names: FieldNames, error: unknown): unknown {
+  if (!(error instanceof InputError) || error.field === undefined) return error;
+  const renamed = names[error.field];
+  if (renamed === undefined) return error;
+  const message = error.message.startsWith(`${error.field}:`)
+    ? `${renamed} (${error.field})${error.message.slice(error.field.length)}`
+    : error.message;
+  return new InputError(message, {
+    field: renamed,
+    code: error.code,
+    status: error.status,
+    ...(error.allowed ? { allowed: error.allowed } : {}),
   });
 }
 

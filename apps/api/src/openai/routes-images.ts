@@ -8,11 +8,11 @@ import type { NewAsset } from '@mediagate/db';
 import { planJob, withScratch } from '@mediagate/engine';
 import { shareLifetime, signedAssetPath } from '../auth/signed-urls.ts';
 import { tenantOf } from '../routes-jobs.ts';
-import { awaitOutputs, readAsset, submitToWait, type OpenAiContext } from './context.ts';
+import { awaitOutputs, readAsset, submitToWait, type OpenAiContext, type Submitted } from './context.ts';
 import { booleanField, intField, parseSize, refuseUnlessNeutral } from './fields.ts';
 import { isJsonObject, readForm } from './form.ts';
 import { honors, resolveOpenAiModel, specOf } from './models.ts';
-import { renamingFields, type FieldNames } from './openai-errors.ts';
+import { renamedFieldError, renamingFields, type FieldNames } from './openai-errors.ts';
 import { importUploads, probeUploads } from './upload-images.ts';
 
 const imageFields = {
@@ -81,26 +81,27 @@ function responseFormatOf(body: ImageBody): 'url' | 'b64_json' {
 }
 
 async function imagesResponse(context: OpenAiContext, request: FastifyRequest, assets: NewAsset[], format: 'url' | 'b64_json') {
-  const origin = `${request.protocol}://${request.host}`;
-  // Like OpenAI's own image URLs: fetchable without a key, for an hour.
-  const expires = Math.floor(Date.now() / 1000) + shareLifetime.default;
-  const data = await Promise.all(
-    assets.map(async (asset) =>
-      format === 'url'
-        ? { url: `${origin}${signedAssetPath(context.runtime.secrets, asset.id, expires)}` }
-        : { b64_json: (await readAsset(context.runtime, asset)).toString('base64') },
-    ),
-  );
+  const created = Math.floor(Date.now() / 1000);
+  let data: ({ url: string } | { b64_json: string })[];
+  if (format === 'url') {
+    const origin = `${request.protocol}://${request.host}`;
+    // Like OpenAI's own image URLs: fetchable without a key, for an hour.
+    const expires = created + shareLifetime.default;
+    data = assets.map((asset) => ({ url: `${origin}${signedAssetPath(context.runtime.secrets, asset.id, expires)}` }));
+  } else {
+    data = await Promise.all(assets.map(async (asset) => ({ b64_json: (await readAsset(context.runtime, asset)).toString('base64') })));
+  }
   const first = assets[0];
-  return {
-    created: Math.floor(Date.now() / 1000),
-    data,
-    ...(first ? { output_format: first.mime.replace('image/', ''), size: `${first.width}x${first.height}` } : {}),
-  };
+  return first === undefined ? { created, data } : { created, data, output_format: first.mime.replace('image/', ''), size: `${first.width}x${first.height}` };
 }
 
 async function answer(context: OpenAiContext, request: FastifyRequest, reply: FastifyReply, input: GenerationRequestInput, format: 'url' | 'b64_json') {
-  const submitted = await renamingFields(fieldNames, () => submitToWait(context, tenantOf(request), input));
+  let submitted: Submitted;
+  try {
+    submitted = await submitToWait(context, tenantOf(request), input);
+  } catch (error) {
+    throw renamedFieldError(fieldNames, error);
+  }
   const outputs = await awaitOutputs(context, submitted, reply);
   if (outputs === undefined) return reply;
   return reply.send(await imagesResponse(context, request, outputs, format));
