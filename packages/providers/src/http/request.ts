@@ -1,11 +1,10 @@
 // The one place provider HTTP calls go through: fetch with a per-request timeout, caller cancel,
 // a size cap, and every way a call can fail turned into a classified ProviderError.
-import { EventEmitter } from 'node:events';
 import { ProviderError } from '@mediagate/core';
 import type { z } from 'zod';
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { FetchAnswer, type Answer } from './answer.ts';
 import { classifyHttpError, type ClassifyOptions } from './classify.ts';
-import { nextHop, type Hop } from './redirects.ts';
+import { sendDirect, type Exchange, type Exchanging } from './direct.ts';
 
 export interface HttpRequestOptions extends Omit<RequestInit, 'signal' | 'body'> {
   body?: RequestInit['body'];
@@ -59,23 +58,22 @@ function isTimeoutReason(reason: unknown): boolean {
 }
 
 /**
- * One request in flight. It is also the signal undici watches (undici takes an EventEmitter with
- * `aborted` and `reason`), and the listener on the caller's signal: an AbortController, a closure
- * and their listeners per call cost more than undici's own work for a small answer. Only fetch
- * needs a real AbortSignal, made on demand.
+ * One request in flight, and the listener on the caller's signal (an object with handleEvent, so
+ * no closure per call). It aborts the exchange under way; only fetch needs a real AbortSignal,
+ * made on demand.
  */
-class Call extends EventEmitter {
+class Call implements Exchanging {
   readonly label: string;
   timedOut = false;
   aborted = false;
   reason: unknown = undefined;
+  current: Exchange | undefined = undefined;
   #controller: AbortController | undefined;
 
   constructor(
     readonly url: string | URL,
     readonly options: HttpRequestOptions,
   ) {
-    super();
     this.label = options.provider ?? 'provider';
   }
 
@@ -89,7 +87,7 @@ class Call extends EventEmitter {
     this.aborted = true;
     this.reason = reason;
     this.#controller?.abort(reason);
-    this.emit('abort');
+    this.current?.abort(reason);
   }
 
   /** An AbortSignal that follows this call, for fetch. */
@@ -136,123 +134,6 @@ function describeTarget(url: string | URL, options: Pick<HttpRequestOptions, 'me
 function expire(call: Call): void {
   call.timedOut = true;
   call.abort(new DOMException(`no answer within ${call.options.timeoutMs} ms`, 'TimeoutError'));
-}
-
-/** An answer's status, headers and body, whichever client fetched it. */
-interface Answer {
-  readonly status: number;
-  /** All headers; the undici client builds them on first use, as most callers never look. */
-  readonly headers: Headers;
-  /** False when there is no body at all (fetch's null body). */
-  readonly hasBody: boolean;
-  /** One header as Headers.get answers it. */
-  header(name: string): string | null;
-  /** Hands each body chunk to `take` until the body ends or `take` answers false. */
-  eachChunk(take: (chunk: Uint8Array) => boolean): Promise<void>;
-  /** Stops reading the body and frees the connection. */
-  discard(): Promise<void>;
-}
-
-class FetchAnswer implements Answer {
-  constructor(private readonly response: Response) {}
-
-  get status(): number {
-    return this.response.status;
-  }
-
-  get headers(): Headers {
-    return this.response.headers;
-  }
-
-  get hasBody(): boolean {
-    return this.response.body !== null;
-  }
-
-  header(name: string): string | null {
-    return this.response.headers.get(name);
-  }
-
-  async eachChunk(take: (chunk: Uint8Array) => boolean): Promise<void> {
-    // Node's ReadableStream is async-iterable; the DOM typings do not say so.
-    const chunks = this.response.body as unknown as AsyncIterable<Uint8Array> | null;
-    if (!chunks) return;
-    for await (const chunk of chunks) if (!take(chunk)) return;
-  }
-
-  async discard(): Promise<void> {
-    await this.response.body?.cancel();
-  }
-}
-
-/** A body destroyed unread errors with "aborted": expected, so it is not left unhandled. */
-function ignore(): void {}
-
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-}
-
-class UndiciAnswer implements Answer {
-  readonly hasBody = true;
-  #headers: Headers | undefined;
-
-  constructor(private readonly data: Dispatcher.ResponseData) {}
-
-  get status(): number {
-    return this.data.statusCode;
-  }
-
-  get headers(): Headers {
-    if (!this.#headers) {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(this.data.headers)) {
-        if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-        else if (value !== undefined) headers.set(name, value);
-      }
-      this.#headers = headers;
-    }
-    return this.#headers;
-  }
-
-  header(name: string): string | null {
-    const value = this.data.headers[name];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(', ') : value;
-  }
-
-  /** Plain stream events: an async iterator per body costs several promises and listeners more. */
-  eachChunk(take: (chunk: Uint8Array) => boolean): Promise<void> {
-    const body = this.data.body;
-    if (body.errored) return Promise.reject(body.errored);
-    if (body.destroyed) return body.readableEnded ? Promise.resolve() : Promise.reject(prematureClose());
-    return new Promise((resolve, reject) => {
-      const stop = () => {
-        body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      };
-      const onData = (chunk: Buffer) => {
-        if (take(chunk)) return;
-        stop();
-        body.on('error', ignore).destroy();
-        resolve();
-      };
-      const onEnd = () => {
-        stop();
-        resolve();
-      };
-      const onError = (error: Error) => {
-        stop();
-        reject(error);
-      };
-      const onClose = () => {
-        stop();
-        reject(prematureClose());
-      };
-      body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-    });
-  }
-
-  async discard(): Promise<void> {
-    this.data.body.on('error', ignore).destroy();
-  }
 }
 
 async function readCapped(call: Call, response: Answer, maxBytes: number): Promise<Uint8Array> {
@@ -394,42 +275,22 @@ async function perform(url: string | URL, options: HttpRequestOptions, prepared?
   }
 }
 
-/** undici's own client; redirects are followed in `send`, as fetch follows them. */
-let direct: Dispatcher | undefined;
-
 /**
- * Sends through undici's request API, or through fetch when the caller gave one (the URL guard,
- * tests) or the body is of a kind only fetch takes. The request API skips fetch's Web streams,
- * request cloning and default headers: ~0.5 ms less per call at one request at a time.
+ * Sends through undici's dispatcher (direct.ts), or through fetch when the caller gave one (the
+ * URL guard, tests) or the body is of a kind only fetch takes. The dispatcher skips fetch's Web
+ * streams, request cloning and default headers: ~0.5 ms less per call at one request at a time.
  */
 async function send(call: Call, headers: Record<string, string>, body: RequestInit['body']): Promise<Answer> {
   const plain = plainBody(body);
   const fetchImpl = call.options.fetch;
-  if (fetchImpl !== undefined || plain === false) {
-    const { signal: _signal, timeoutMs: _timeoutMs, maxBytes: _maxBytes, provider: _provider, isContentPolicy: _policy, json: _json, fetch: _fetch, ...init } = call.options;
-    const response = await (fetchImpl ?? fetch)(call.url, { ...init, body, headers: new Headers(headers), signal: call.signal() });
-    return new FetchAnswer(response);
-  }
-  // Its own agent: the global dispatcher may be Node's built-in copy of undici, another version.
-  direct ??= new Agent();
-  // No decompression here: ask for the bytes as they are.
-  if (!('accept-encoding' in headers)) headers['accept-encoding'] = 'identity';
-  const method = call.options.method ?? 'GET';
-  let data = await undiciRequest(call.url, { method: method as Dispatcher.HttpMethod, headers, body: plain, signal: call, dispatcher: direct });
-  if (data.statusCode < 300 || data.statusCode > 399) return new UndiciAnswer(data);
-  const visited: string[] = [];
-  let hop: Hop = { url: String(call.url), method, headers, body: plain };
-  for (let next = nextHop(hop, data.statusCode, data.headers.location, visited); next; next = nextHop(hop, data.statusCode, data.headers.location, visited)) {
-    // A redirect's own body is read and dropped, so its connection stays open for reuse.
-    await data.body.dump({ limit: Number.MAX_SAFE_INTEGER });
-    hop = next;
-    data = await undiciRequest(hop.url, { method: hop.method as Dispatcher.HttpMethod, headers: hop.headers, body: hop.body, signal: call, dispatcher: direct });
-  }
-  return new UndiciAnswer(data);
+  if (fetchImpl === undefined && plain !== false) return sendDirect(call, call.url, call.options.method ?? 'GET', headers, plain);
+  const { signal: _signal, timeoutMs: _timeoutMs, maxBytes: _maxBytes, provider: _provider, isContentPolicy: _policy, json: _json, fetch: _fetch, ...init } = call.options;
+  const response = await (fetchImpl ?? fetch)(call.url, { ...init, body, headers: new Headers(headers), signal: call.signal() });
+  return new FetchAnswer(response);
 }
 
 /**
- * A body undici's request API takes as it is, or false for one only fetch takes: multipart forms
+ * A body undici's dispatcher takes as it is, or false for one only fetch takes: multipart forms
  * (the global FormData belongs to Node's own copy of undici, not this one), Blobs, streams.
  */
 function plainBody(body: RequestInit['body']): string | Uint8Array | null | false {
