@@ -5,6 +5,7 @@ import type { FileTypeResult } from 'file-type';
 import { checkIsoBoxes, checkWebmSegment } from './container-structure.ts';
 import { runFfprobe } from './ffprobe.ts';
 import { BufferReader, FileReader, type ByteSource } from './file-reader.ts';
+import { imageSignature } from './image-signature.ts';
 import { inspectImage } from './image-structure.ts';
 import type { MediaFormat, MediaInfo, MediaKind } from './media-info.ts';
 import { MediaError } from './media-info.ts';
@@ -71,7 +72,7 @@ export async function probeMedia(path: string): Promise<MediaInfo> {
   const reader = await FileReader.open(path);
   try {
     if (reader.size === 0) throw new MediaError('empty', 'file is empty');
-    const format = formatOf(await detect(path, reader));
+    const format = imageSignature(reader.head) ?? formatOf(await detect(path, reader));
     const { size } = reader;
     if (imageFormats.has(format)) {
       const { width, height } = await inspectImage(reader, format as 'png' | 'jpeg' | 'webp' | 'gif');
@@ -97,7 +98,7 @@ export async function probeMedia(path: string): Promise<MediaInfo> {
 export async function probeMediaBytes(bytes: Uint8Array): Promise<MediaInfo | undefined> {
   const reader = new BufferReader(bytes);
   if (reader.size === 0) throw new MediaError('empty', 'file is empty');
-  const format = formatOf(await fileTypeFromBuffer(reader.head));
+  const format = imageSignature(reader.head) ?? formatOf(await fileTypeFromBuffer(reader.head));
   const { size } = reader;
   if (imageFormats.has(format)) {
     const { width, height } = await inspectImage(reader, format as 'png' | 'jpeg' | 'webp' | 'gif');
