@@ -1,6 +1,6 @@
 // The filesystem AssetStore used by all-in-one runs: objects live at <root>/objects/<sha[0..2]>/<sha>,
 // written to <root>/tmp first and renamed into place, so a crash never leaves a partial object.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -67,13 +67,15 @@ export class LocalAssetStore implements AssetStore {
 
   /**
    * Bytes already in memory: hashed first, so content already stored is not written again, and
-   * written with one handle (a stream costs several times the CPU for a small output).
+   * written with one handle (a stream costs several times the CPU for a small output). The key
+   * is our own hash, so its path needs no check, and the address is looked up once: found, the
+   * object is there; not found, the rename below is safe even if a concurrent writer gets there first.
    */
   private async putBytes(bytes: Uint8Array, maxBytes: number | undefined): Promise<StoredObject> {
     if (maxBytes !== undefined && bytes.byteLength > maxBytes) throw new StorageLimitError(maxBytes);
-    const key = createHash('sha256').update(bytes).digest('hex');
+    const key = hash('sha256', bytes, 'hex');
     const size = bytes.byteLength;
-    if (sizeOf(this.objectPath(key)) === size) return { key, sha256: key, size };
+    if (sizeOf(this.pathOf(key)) === size) return { key, sha256: key, size };
     const tmpPath = this.newTmpPath();
     try {
       const handle = await open(tmpPath, 'wx');
@@ -87,7 +89,7 @@ export class LocalAssetStore implements AssetStore {
       await rm(tmpPath, { force: true });
       throw error;
     }
-    await this.commit(tmpPath, key, size);
+    await this.moveIntoPlace(tmpPath, key);
     return { key, sha256: key, size };
   }
 
@@ -169,6 +171,11 @@ export class LocalAssetStore implements AssetStore {
 
   private objectPath(key: string): string {
     assertAssetKey(key);
+    return this.pathOf(key);
+  }
+
+  /** Where the object of a key we hashed ourselves lives. */
+  private pathOf(key: string): string {
     return join(this.objectsDir, key.slice(0, 2), key);
   }
 
@@ -178,13 +185,17 @@ export class LocalAssetStore implements AssetStore {
 
   /** Renames `from` into its final name, or drops it when an identical object is already there. */
   private async commit(from: string, key: string, size: number): Promise<void> {
-    await this.ensureShard(key, false);
-    const finalPath = this.objectPath(key);
-    if (sizeOf(finalPath) === size) {
+    if (sizeOf(this.pathOf(key)) === size) {
       await unlink(from);
       return;
     }
-    // Same content under the same name, so a concurrent writer's rename is harmless either way.
+    await this.moveIntoPlace(from, key);
+  }
+
+  /** Same content under the same name, so a concurrent writer's rename is harmless either way. */
+  private async moveIntoPlace(from: string, key: string): Promise<void> {
+    await this.ensureShard(key, false);
+    const finalPath = this.pathOf(key);
     try {
       await rename(from, finalPath);
     } catch (error) {
@@ -242,7 +253,7 @@ function errorCode(error: unknown): string | undefined {
 
 /**
  * The size of the file at `path`, or undefined when there is none. A synchronous stat that does
- * not throw: a new object's address is looked up twice per write, and the promise API's ENOENT
+ * not throw: an object's address is looked up on every write, and the promise API's ENOENT
  * (an Error with its stack, through the thread pool) cost ~50 µs of CPU each time against ~3 µs.
  */
 function sizeOf(path: string): number | undefined {
