@@ -61,13 +61,15 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
   }, remainingMs);
   const onCancel = () => controller.abort(cancel.reason);
   if (cancel.aborted) onCancel();
-  else cancel.addEventListener('abort', onCancel, { once: true });
-  // Most attempts never need scratch space (bytes come back in the answer): make it on first use.
-  const scratch = path.join(settings.home, 'tmp', attempt.id);
-  let scratchMade = false;
+  else cancel.addEventListener('abort', onCancel);
+  // Most attempts never need scratch space (bytes come back in the answer): named and made on first use.
+  let scratch: string | undefined;
   const makeScratch = (): string => {
-    if (!scratchMade) mkdirSync(scratch, { recursive: true });
-    scratchMade = true;
+    if (scratch === undefined) {
+      const made = path.join(settings.home, 'tmp', attempt.id);
+      mkdirSync(made, { recursive: true });
+      scratch = made;
+    }
     return scratch;
   };
   const ctx: CallContext = {
@@ -134,7 +136,7 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
   } finally {
     clearTimeout(timer);
     cancel.removeEventListener('abort', onCancel);
-    if (scratchMade) await rm(scratch, { recursive: true, force: true });
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
 }
 

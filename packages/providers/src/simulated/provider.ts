@@ -30,12 +30,22 @@ const statusSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
+const signatures: Record<JobKind, { offset: number; text: string }[]> = {
+  image: [{ offset: 0, text: '\x89PNG\r\n\x1a\n' }],
+  speech: [
+    { offset: 0, text: 'RIFF' },
+    { offset: 8, text: 'WAVE' },
+  ],
+  video: [{ offset: 4, text: 'ftyp' }],
+};
+
 /** Whether bytes start like the media the API promised; anything else is `malformed`. */
 function looksLike(kind: JobKind, data: Uint8Array): boolean {
-  const ascii = (start: number, end: number) => Buffer.from(data.subarray(start, end)).toString('latin1');
-  if (kind === 'image') return ascii(0, 8) === '\x89PNG\r\n\x1a\n';
-  if (kind === 'speech') return ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE';
-  return ascii(4, 8) === 'ftyp';
+  return signatures[kind].every(({ offset, text }) => {
+    if (data.byteLength < offset + text.length) return false;
+    for (let index = 0; index < text.length; index += 1) if (data[offset + index] !== text.charCodeAt(index)) return false;
+    return true;
+  });
 }
 
 function operationId(operation: JsonValue): string {
