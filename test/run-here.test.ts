@@ -46,6 +46,8 @@ describe('running a job in the process that accepted it', () => {
     const { runtime } = harness;
     const submitted = await submitOrReplayJob(runtime, defaultTenantId, image('here'), { runHere: true });
     expect(submitted.ran).toBeDefined();
+    // Its first attempt was started by the insert: no claim after it.
+    expect(submitted.job).toMatchObject({ status: 'running', lastSeq: 2 });
     // Behind the run: a ledger entry, and nothing in the queue.
     expect(await ledgerJobs(runtime)).toEqual([submitted.job.id]);
     expect(await entryState(runtime, submitted.job.id)).toBeUndefined();
@@ -60,6 +62,45 @@ describe('running a job in the process that accepted it', () => {
     expect(harness.simulated.stats().submits).toBe(1);
     await eventually(async () => (await ledgerJobs(runtime)).length === 0);
     expect(await entryState(runtime, submitted.job.id)).toBeUndefined();
+  });
+
+  it('starts the first attempt in the insert only when a key is free at once, and leaves no key taken otherwise', async () => {
+    harness = await createHarness({
+      simulated: { keys: { solo: {} } },
+      config: { providers: { simulated: { pools: { default: { keys: [{ id: 'solo', secret: 'solo', limits: { concurrency: 1 } }] } } } } },
+    });
+    const { runtime } = harness;
+    const slow = await submitOrReplayJob(runtime, defaultTenantId, image('slow', { latency_ms: 600 }), { runHere: true });
+    expect(slow.job.status).toBe('running');
+    expect((await runtime.repo.listAttempts(slow.job.id))[0]).toMatchObject({ number: 1, keyId: 'solo', status: 'submitting' });
+    // The key's one slot is taken: this job is written queued, and its run claims it once the slot frees.
+    const waiting = await submitOrReplayJob(runtime, defaultTenantId, image('waiting'), { runHere: true });
+    expect(waiting.job.status).toBe('queued');
+    expect(await runtime.repo.listAttempts(waiting.job.id)).toEqual([]);
+    expect((await harness.waitFor(slow.job.id)).status).toBe('succeeded');
+    expect((await harness.waitFor(waiting.job.id)).status).toBe('succeeded');
+    expect(harness.simulated.stats().submits).toBe(2);
+  });
+
+  it('gives back the key picked for an insert that a racing request with the same idempotency key won', async () => {
+    const pair = { concurrency: 2 };
+    harness = await createHarness({
+      simulated: { keys: { pair: {} } },
+      config: { providers: { simulated: { pools: { default: { keys: [{ id: 'pair', secret: 'pair', limits: pair }] } } } } },
+    });
+    const { runtime } = harness;
+    const racing = await Promise.all(
+      ['a', 'b'].map(() => submitOrReplayJob(runtime, defaultTenantId, image('once', { latency_ms: 300 }), { runHere: true, idempotencyKey: 'run-here-once' })),
+    );
+    expect(racing.filter((outcome) => outcome.created)).toHaveLength(1);
+    expect(new Set(racing.map((outcome) => outcome.job.id)).size).toBe(1);
+    await Promise.all(racing.map((outcome) => outcome.ran));
+    expect(await runtime.repo.listAttempts(racing[0]?.job.id ?? '')).toHaveLength(1);
+    // Both of the key's slots are free again: two new jobs both start in their inserts.
+    const next = await Promise.all(['c', 'd'].map((prompt) => submitOrReplayJob(runtime, defaultTenantId, image(prompt), { runHere: true })));
+    expect(next.map((outcome) => outcome.job.status)).toEqual(['running', 'running']);
+    await Promise.all(next.map((outcome) => outcome.ran));
+    expect(harness.simulated.stats().submits).toBe(3);
   });
 
   it('queues as before when this process works no queue, or the caller does not wait', async () => {

@@ -8,12 +8,14 @@
 // PostgreSQL guesses 100 rows for jsonb_to_recordset, and with that guess it plans a
 // sequential scan of the whole table for a join on a smaller one (as jobs and attempts are in a
 // young database); the ANY lets it look the few ids up in the primary key instead.
+import { firstAttemptData } from './job-statements.ts';
 import { defineStatement } from './prepared.ts';
 
 const live = `status NOT IN ('succeeded', 'failed', 'canceled')`;
 
 /**
- * $1: [{ ord, id, tenant_id, kind, request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd }].
+ * $1: [{ ord, id, tenant_id, kind, request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd,
+ * attempt_id, provider, model, key_id }]; the attempt fields are null for a job that starts queued (job-statements.ts).
  * One row: the statement's time (every timestamp the inserts wrote) and the ords inserted; the
  * others hit a repeated idempotency key.
  */
@@ -23,19 +25,31 @@ export const createJobs = defineStatement(
   `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1) AS x(ord integer, id text, tenant_id text, kind text, request jsonb, targets jsonb,
-      priority integer, idempotency_key text, batch_id text, metadata jsonb, estimated_cost_usd double precision)
+      priority integer, idempotency_key text, batch_id text, metadata jsonb, estimated_cost_usd double precision,
+      attempt_id text, provider text, model text, key_id text)
   ),
   j AS (
     INSERT INTO jobs (id, tenant_id, kind, status, request, targets, priority, idempotency_key, batch_id,
-                      metadata, estimated_cost_usd, last_seq)
-    SELECT id, tenant_id, kind, 'queued', request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd, 1
+                      metadata, estimated_cost_usd, last_seq, attempts_started, started_at)
+    SELECT id, tenant_id, kind, CASE WHEN attempt_id IS NULL THEN 'queued' ELSE 'running' END, request, targets, priority,
+           idempotency_key, batch_id, metadata, estimated_cost_usd, CASE WHEN attempt_id IS NULL THEN 1 ELSE 2 END,
+           CASE WHEN attempt_id IS NULL THEN 0 ELSE 1 END, CASE WHEN attempt_id IS NULL THEN NULL ELSE now() END
     FROM input ORDER BY ord
     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, tenant_id, kind
   ),
+  started AS (
+    SELECT i.* FROM input i JOIN j ON j.id = i.id WHERE i.attempt_id IS NOT NULL
+  ),
+  a AS (
+    INSERT INTO attempts (id, job_id, number, provider, model, key_id, status)
+    SELECT attempt_id, id, 1, provider, model, key_id, 'submitting' FROM started
+  ),
   e AS (
     INSERT INTO job_events (job_id, tenant_id, seq, type, data)
     SELECT id, tenant_id, 1, 'queued', jsonb_build_object('kind', kind) FROM j
+    UNION ALL
+    SELECT id, tenant_id, 2, 'attempt', ${firstAttemptData('attempt_id', 'provider', 'model', 'key_id')} FROM started
   )
   SELECT to_json(now()) AS at, array(SELECT i.ord FROM input i JOIN j ON j.id = i.id) AS inserted`,
 );

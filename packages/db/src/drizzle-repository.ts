@@ -9,7 +9,7 @@ import * as apiKeyStatements from './api-keys.ts';
 import * as batch from './batch-statements.ts';
 import { Batcher } from './batcher.ts';
 import { deleteJobRows, jobListConditions } from './job-queries.ts';
-import type { ClaimInput, JobWithEvent } from './job-answers.ts';
+import type { ClaimInput, CreatedJob, JobWithEvent } from './job-answers.ts';
 import { claimResult, completedJob, completionEvent, createdJob } from './job-answers.ts';
 import * as statements from './job-statements.ts';
 import type { BoundQuery, PreparedStatement } from './prepared.ts';
@@ -97,7 +97,7 @@ export class DrizzleRepository implements Repository {
   readonly spending: DrizzleSpending;
   readonly presets: DrizzlePresets;
   // Concurrent creates, claims and completions go out as one statement each (group commit).
-  readonly #creates: Batcher<NewJob, JobWithEvent | undefined>;
+  readonly #creates: Batcher<NewJob, CreatedJob | undefined>;
   readonly #claims: Batcher<ClaimInput, ClaimResult | undefined>;
   readonly #completions: Batcher<CompleteInput, JobWithEvent | undefined>;
   readonly #bind: BoundRunner | undefined;
@@ -168,13 +168,13 @@ export class DrizzleRepository implements Repository {
     return apiKeyStatements.revokeApiKey(this.#db, id);
   }
 
-  async createJob(job: NewJob): Promise<JobWithEvent> {
+  async createJob(job: NewJob): Promise<CreatedJob> {
     const created = await this.#creates.submit(job);
     if (created) return created;
     return this.#existingByIdempotencyKey(job);
   }
 
-  async #createJob(job: NewJob): Promise<JobWithEvent | undefined> {
+  async #createJob(job: NewJob): Promise<CreatedJob | undefined> {
     const [row] = await this.#run(statements.createJob, [
       job.id,
       job.tenantId,
@@ -186,11 +186,15 @@ export class DrizzleRepository implements Repository {
       job.batchId ?? null,
       job.metadata ?? {},
       job.estimatedCostUsd ?? null,
+      job.attempt?.id ?? null,
+      job.attempt?.provider ?? null,
+      job.attempt?.model ?? null,
+      job.attempt?.keyId ?? null,
     ]);
     return row === undefined ? undefined : createdJob(job, row.at as string);
   }
 
-  async #createJobs(inputs: NewJob[]): Promise<(JobWithEvent | undefined)[]> {
+  async #createJobs(inputs: NewJob[]): Promise<(CreatedJob | undefined)[]> {
     const [row] = await this.#run(batch.createJobs, [
       inputs.map((job, ord) => ({
         ord,
@@ -204,6 +208,10 @@ export class DrizzleRepository implements Repository {
         batch_id: job.batchId ?? null,
         metadata: job.metadata ?? {},
         estimated_cost_usd: job.estimatedCostUsd ?? null,
+        attempt_id: job.attempt?.id ?? null,
+        provider: job.attempt?.provider ?? null,
+        model: job.attempt?.model ?? null,
+        key_id: job.attempt?.keyId ?? null,
       })),
     ]);
     if (row === undefined) throw new Error('the create statement answered no row');

@@ -5,11 +5,13 @@
 // so the job's updated_at dates its attempt and event too; jsonb is copied as it reads back
 // (stored-json.ts); event data keys are written in jsonb's order. The repository suite compares
 // each answer with the stored rows.
-import type { ClaimResult, JobEvent, JobRecord, Json, NewAsset, NewJob, Repository } from './repository.ts';
+import type { AttemptRecord, ClaimResult, JobEvent, JobRecord, Json, NewAsset, NewJob, NewJobAttempt, Repository } from './repository.ts';
 import { jobFromJson } from './rows.ts';
 import { asStoredJson } from './stored-json.ts';
 
 export type JobWithEvent = { job: JobRecord; event: JobEvent };
+/** A created job; `started` when it was created with its first attempt (NewJob.attempt). */
+export type CreatedJob = JobWithEvent & { started?: { attempt: AttemptRecord; event: JobEvent } };
 export type ClaimInput = Parameters<Repository['claimJob']>[0];
 
 /**
@@ -31,14 +33,15 @@ export function completionEvent(result: {
 }
 
 /** A job just inserted, as the row reads back: the caller's values, defaults and the statement's time `at`. */
-export function createdJob(job: NewJob, at: string): JobWithEvent {
+export function createdJob(job: NewJob, at: string): CreatedJob {
   const createdAt = new Date(at);
-  return {
+  const first = job.attempt;
+  const created: CreatedJob = {
     job: {
       id: job.id,
       tenantId: job.tenantId,
       kind: job.kind,
-      status: 'queued',
+      status: first === undefined ? 'queued' : 'running',
       // Copies as jsonb gives them back, not the caller's objects.
       request: asStoredJson(job.request),
       targets: asStoredJson(job.targets),
@@ -46,7 +49,7 @@ export function createdJob(job: NewJob, at: string): JobWithEvent {
       provider: null,
       model: null,
       progress: 0,
-      lastSeq: 1,
+      lastSeq: first === undefined ? 1 : 2,
       priority: job.priority ?? 0,
       idempotencyKey: job.idempotencyKey ?? null,
       batchId: job.batchId ?? null,
@@ -58,7 +61,7 @@ export function createdJob(job: NewJob, at: string): JobWithEvent {
       outputAssetIds: [],
       createdAt,
       updatedAt: new Date(createdAt.getTime()),
-      startedAt: null,
+      startedAt: first === undefined ? null : new Date(createdAt.getTime()),
       finishedAt: null,
     },
     event: {
@@ -70,6 +73,8 @@ export function createdJob(job: NewJob, at: string): JobWithEvent {
       createdAt: new Date(createdAt.getTime()),
     },
   };
+  if (first !== undefined) created.started = attemptStarted(first, created.job, 1, createdAt.getTime());
+  return created;
 }
 
 /** The answer to a claim: the job row, and when `claimed`, the attempt and event the statement wrote. */
@@ -77,13 +82,17 @@ export function claimResult(input: ClaimInput, raw: unknown, claimed: boolean): 
   const { job, attemptsStarted } = jobFromJson(raw);
   if (!claimed) return { job };
   // Written with the job's update, so at its updated_at.
-  const at = job.updatedAt.getTime();
+  const started = attemptStarted({ id: input.attemptId, provider: input.provider, model: input.model, keyId: input.keyId }, job, attemptsStarted, job.updatedAt.getTime());
+  return { job, ...started };
+}
+
+/** An attempt a statement just started on `job` (whose lastSeq is its event's), and that event, written at `at`. */
+function attemptStarted(input: NewJobAttempt, job: JobRecord, number: number, at: number): { attempt: AttemptRecord; event: JobEvent } {
   return {
-    job,
     attempt: {
-      id: input.attemptId,
+      id: input.id,
       jobId: job.id,
-      number: attemptsStarted,
+      number,
       provider: input.provider,
       model: input.model,
       keyId: input.keyId,
@@ -101,13 +110,7 @@ export function claimResult(input: ClaimInput, raw: unknown, claimed: boolean): 
       seq: job.lastSeq,
       type: 'attempt',
       // Keys in jsonb's order, as listEvents reads them.
-      data: {
-        keyId: input.keyId,
-        model: input.model,
-        number: attemptsStarted,
-        provider: input.provider,
-        attemptId: input.attemptId,
-      },
+      data: { keyId: input.keyId, model: input.model, number, provider: input.provider, attemptId: input.id },
       createdAt: new Date(at),
     },
   };

@@ -19,26 +19,40 @@ const eventFromJ = (type: string, data: string, returning = true) => `
     SELECT j.id, j.tenant_id, j.last_seq, ${type}, ${data} FROM j${returning ? '\n    RETURNING *' : ''}
   )`;
 
+/** The data of an `attempt` event for the first attempt of a job. */
+export const firstAttemptData = (id: string, provider: string, model: string, keyId: string) =>
+  `jsonb_build_object('attemptId', ${id}, 'number', 1, 'provider', ${provider}, 'model', ${model}, 'keyId', ${keyId})`;
+
 const jobAndEvent = `SELECT row_to_json(j) AS job, (SELECT row_to_json(e) FROM e) AS event FROM j`;
 
 /**
  * A repeated (tenant, idempotency key) inserts nothing and returns no row. Otherwise the one row
  * is the statement's time, which every timestamp the insert wrote holds: the caller has the rest.
+ * With an attempt ($11 id, $12 provider, $13 model, $14 key id; all NULL for none) the job starts
+ * running with it, as claimJob would leave it: attempt 1, its `attempt` event at seq 2.
  */
 export const createJob = defineStatement(
   'mediagate_create_job',
-  ['text', 'text', 'text', 'jsonb', 'jsonb', 'integer', 'text', 'text', 'jsonb', 'double precision'],
+  ['text', 'text', 'text', 'jsonb', 'jsonb', 'integer', 'text', 'text', 'jsonb', 'double precision', 'text', 'text', 'text', 'text'],
   `
   WITH j AS (
     INSERT INTO jobs (id, tenant_id, kind, status, request, targets, priority, idempotency_key, batch_id,
-                      metadata, estimated_cost_usd, last_seq)
-    VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, 1)
+                      metadata, estimated_cost_usd, last_seq, attempts_started, started_at)
+    VALUES ($1, $2, $3, CASE WHEN $11 IS NULL THEN 'queued' ELSE 'running' END, $4, $5, $6, $7, $8, $9, $10,
+            CASE WHEN $11 IS NULL THEN 1 ELSE 2 END, CASE WHEN $11 IS NULL THEN 0 ELSE 1 END,
+            CASE WHEN $11 IS NULL THEN NULL ELSE now() END)
     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, tenant_id, kind
+  ),
+  a AS (
+    INSERT INTO attempts (id, job_id, number, provider, model, key_id, status)
+    SELECT $11, j.id, 1, $12, $13, $14, 'submitting' FROM j WHERE $11 IS NOT NULL
   ),
   e AS (
     INSERT INTO job_events (job_id, tenant_id, seq, type, data)
     SELECT j.id, j.tenant_id, 1, 'queued', jsonb_build_object('kind', j.kind) FROM j
+    UNION ALL
+    SELECT j.id, j.tenant_id, 2, 'attempt', ${firstAttemptData('$11', '$12', '$13', '$14')} FROM j WHERE $11 IS NOT NULL
   )
   SELECT to_json(now()) AS at FROM j`,
 );

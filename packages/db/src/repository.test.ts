@@ -169,6 +169,44 @@ describe.each(backends)('Repository on $name', (backend) => {
     }
   });
 
+  it('creates a job running with its first attempt, answered exactly as the rows read back, alone and in batches', async () => {
+    for (const size of [1, 6]) {
+      // Every other job starts queued, so a batch mixes both kinds of insert.
+      const inputs = Array.from({ length: size }, (_, index) =>
+        newJob(tenant, {
+          estimatedCostUsd: 0.25,
+          ...(index % 2 === 0 ? { attempt: { id: newId('att'), provider: 'simulated', model: 'fast', keyId: index ? 'pk_2' : null } } : {}),
+        }),
+      );
+      const created = await Promise.all(inputs.map((input) => repository.createJob(input)));
+      for (const [index, { job, event, started }] of created.entries()) {
+        const stored = await repository.getJob(job.id);
+        expect(JSON.stringify(job)).toBe(JSON.stringify(stored));
+        expect(JSON.stringify(event)).toBe(JSON.stringify((await repository.listEvents(job.id, 0))[0]));
+        if (index % 2 === 1) {
+          expect(started).toBeUndefined();
+          expect(job).toMatchObject({ status: 'queued', lastSeq: 1, startedAt: null });
+          expect(await repository.listAttempts(job.id)).toEqual([]);
+          continue;
+        }
+        expect(job).toMatchObject({ status: 'running', lastSeq: 2, attemptCount: 0 });
+        expect(job.startedAt).toEqual(job.createdAt);
+        expect(started?.attempt).toMatchObject({ id: inputs[index]?.attempt?.id, number: 1, status: 'submitting' });
+        expect(JSON.stringify([started?.attempt])).toBe(JSON.stringify(await repository.listAttempts(job.id)));
+        expect(JSON.stringify([event, started?.event])).toBe(JSON.stringify(await repository.listEvents(job.id, 0)));
+        // A running job is not claimed again, and its next attempt is number 2.
+        expect((await repository.claimJob({ attemptId: newId('att'), jobId: job.id, targetIndex: 0, provider: 'simulated', model: 'fast', keyId: null }))?.attempt).toBeUndefined();
+        expect((await repository.startAttempt({ id: newId('att'), jobId: job.id, provider: 'simulated', model: 'fast', keyId: null }))?.attempt.number).toBe(2);
+      }
+    }
+    // A repeated idempotency key starts nothing: the first job comes back as it is.
+    const first = await repository.createJob(newJob(tenant, { idempotencyKey: 'started-once' }));
+    const again = await repository.createJob(newJob(tenant, { idempotencyKey: 'started-once', attempt: { id: newId('att'), provider: 'simulated', model: 'fast', keyId: null } }));
+    expect(again.job.id).toBe(first.job.id);
+    expect(again.started).toBeUndefined();
+    expect(await repository.listAttempts(first.job.id)).toEqual([]);
+  });
+
   it('answers a repeated idempotency key with the original job, per tenant', async () => {
     const first = await repository.createJob(newJob(tenant, { idempotencyKey: 'order-42' }));
     const again = await repository.createJob(newJob(tenant, { idempotencyKey: 'order-42' }));

@@ -81,6 +81,20 @@ export interface NewJob {
   batchId?: string | null;
   metadata?: Record<string, string>;
   estimatedCostUsd?: number | null;
+  /**
+   * Starts the job's first attempt in the same statement: the job is inserted running, with the
+   * attempt (status submitting) and its `attempt` event (seq 2) after the `queued` one, exactly
+   * as a claim right after the insert would leave them. For a process that runs the job itself.
+   */
+  attempt?: NewJobAttempt;
+}
+
+/** The first attempt a job is created with (NewJob.attempt), on the job's first target. */
+export interface NewJobAttempt {
+  id: string;
+  provider: string;
+  model: string;
+  keyId: string | null;
 }
 
 export interface AttemptRecord {
@@ -219,11 +233,12 @@ export interface Repository {
   revokeApiKey(id: string): Promise<ApiKeyRecord | undefined>;
 
   /**
-   * Inserts the job (status queued) and its first event (seq 1, type queued) atomically.
+   * Inserts the job (status queued) and its first event (seq 1, type queued) atomically; with
+   * `job.attempt`, also its first attempt (the job running), answered as `started`.
    * When the tenant already has a job with the same `idempotencyKey`, nothing is written and
    * that job and its first event are returned: check `job.id` against the id you passed.
    */
-  createJob(job: NewJob): Promise<{ job: JobRecord; event: JobEvent }>;
+  createJob(job: NewJob): Promise<{ job: JobRecord; event: JobEvent; started?: { attempt: AttemptRecord; event: JobEvent } }>;
   /** With tenantId, only that tenant's job. */
   getJob(id: string, tenantId?: string): Promise<JobRecord | undefined>;
   /** The tenant's job created under `idempotencyKey`, if any. */

@@ -1,6 +1,6 @@
 // What running a queue entry comes to, and the ticket for a run in the process that took the job
 // (run-here.ts); kept apart so the runtime can name them without importing the runner.
-import type { NewAsset } from '@mediagate/db';
+import type { AttemptRecord, JobRecord, NewAsset, NewJobAttempt } from '@mediagate/db';
 import type { QueuePayload } from './queues.ts';
 
 /** What to do with the queue entry after an attempt. */
@@ -15,9 +15,18 @@ export interface RunTicket {
   hold(): Promise<void>;
   /** Removes that entry when the run will not happen. */
   drop(): Promise<void>;
-  /** Runs the job here; settles when the run ends or hands the job to the queue. */
-  run(): Promise<Outcome>;
-  /** Gives the slot back without running. */
+  /**
+   * The job's first attempt, picked (its key taken) before the job is written so that the insert
+   * starts it (NewJob.attempt); undefined when the run claims the job as a queue entry would
+   * (its provider's circuit is not closed, or no key is free at once). At most once per ticket.
+   */
+  firstAttempt(): Promise<NewJobAttempt | undefined>;
+  /**
+   * Runs the job here; settles when the run ends or hands the job to the queue. `started` is what
+   * the insert answered when it started the first attempt.
+   */
+  run(started?: { job: JobRecord; attempt: AttemptRecord }): Promise<Outcome>;
+  /** Gives the slot back without running, and the first attempt's key, unused. */
   release(): void;
 }
 

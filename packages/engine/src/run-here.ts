@@ -8,7 +8,7 @@
 // gate's call (apps/worker/src/slots.ts).
 import { HereLedger } from './here-ledger.ts';
 import type { Outcome, RunTicket, RunsHere } from './outcome.ts';
-import type { JobRunner } from './runner.ts';
+import type { FirstAttemptPlan, JobRunner, StartedFirstAttempt } from './runner.ts';
 import { queueJobId, type QueuePayload } from './queues.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -71,27 +71,41 @@ export class RunHere implements RunsHere {
     if (!this.#slots.take(provider, pool)) return undefined;
     const member = HereLedger.member({ payload, priority });
     let released = false;
+    let first: FirstAttemptPlan | undefined;
+    let ran = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#slots.give(provider, pool);
+      // Picked for an insert that did not start it: nothing was sent on its key.
+      if (!ran && first?.key !== undefined) void this.#runtime.keys.release(provider, first.key, { unused: true });
     };
     return {
       hold: () => this.#ledger.hold(member),
       drop: () => this.#ledger.drop(member),
-      run: () => this.#track(this.#run(payload, priority, member, release)),
+      firstAttempt: async () => {
+        first = await this.#runner.firstAttempt(payload);
+        return first?.attempt;
+      },
+      run: (started) => {
+        ran = true;
+        // Without `started`, a first attempt picked for the insert is not this run's: give its key back.
+        if (started === undefined && first?.key !== undefined) void this.#runtime.keys.release(provider, first.key, { unused: true });
+        const plan = started === undefined || first === undefined ? undefined : { ...first, ...started };
+        return this.#track(this.#run(payload, priority, member, release, plan));
+      },
       release,
     };
   }
 
-  async #run(payload: QueuePayload, priority: number, member: string, release: () => void): Promise<Outcome> {
+  async #run(payload: QueuePayload, priority: number, member: string, release: () => void, first: StartedFirstAttempt | undefined): Promise<Outcome> {
     const provider = payload.provider as string;
     const entryId = queueJobId(payload.jobId, payload.targetIndex);
     this.#holding.add(entryId);
     this.#ledger.running(member);
     let outcome: Outcome | undefined;
     try {
-      outcome = await this.#runner.run(payload);
+      outcome = await this.#runner.run(payload, Date.now(), first);
       return outcome;
     } catch (error) {
       // Never a rejection nobody handles: the job goes to the queue, as after a crash.

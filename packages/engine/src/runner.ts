@@ -3,7 +3,7 @@
 // fall back, fail. Every decision reads the database, so a duplicated entry is harmless.
 import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, isTerminal, newId, toErrorRecord, type ErrorRecord } from '@mediagate/core';
-import type { AttemptRecord, JobEvent, JobPatch, JobRecord } from '@mediagate/db';
+import type { AttemptRecord, JobEvent, JobPatch, JobRecord, NewJobAttempt } from '@mediagate/db';
 import type { ImageInput, JsonValue, ProviderKey, ResolvedTarget } from '@mediagate/providers';
 import { CancelRequested, cancelAtProvider, runAttempt } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
@@ -38,6 +38,17 @@ interface Started {
   submitted: boolean;
 }
 
+/** A first attempt picked before its job is written (JobRunner.firstAttempt). */
+export interface FirstAttemptPlan {
+  attempt: NewJobAttempt;
+  /** Acquired for the attempt; released when it ends (or unused, when the job is not created with it). */
+  key: ProviderKey | undefined;
+  resolved: ResolvedTarget;
+}
+
+/** A first attempt the job's insert started, as the run goes on from it. */
+export type StartedFirstAttempt = FirstAttemptPlan & { job: JobRecord; attempt: AttemptRecord };
+
 const maxRetryDelayMs = 5 * 60_000;
 /** A 429 never retries sooner than this, whatever Retry-After says: no spinning. */
 const minRateLimitWaitMs = 250;
@@ -71,16 +82,38 @@ export class JobRunner {
     throw new DelayedError();
   }
 
-  /** Never answers 'next-key': key rotation happens inside. */
-  async run(payload: QueuePayload, enqueuedAt = Date.now()): Promise<Outcome> {
+  /**
+   * Never answers 'next-key': key rotation happens inside. `first` is a first attempt the job's
+   * insert already started (firstAttempt), run without a claim.
+   */
+  async run(payload: QueuePayload, enqueuedAt = Date.now(), first?: StartedFirstAttempt): Promise<Outcome> {
     // Registered before the claim, so a cancel arriving meanwhile is not lost.
     const controller = new AbortController();
     this.#running.set(payload.jobId, controller);
     try {
-      return await this.#run(payload, enqueuedAt, controller.signal);
+      if (first === undefined) return await this.#run(payload, enqueuedAt, controller.signal);
+      const { job, attempt, key, resolved } = first;
+      return await this.#afterStarted(payload.jobId, { job, attempt, key, resolved, submitted: false }, controller.signal);
     } finally {
       if (this.#running.get(payload.jobId) === controller) this.#running.delete(payload.jobId);
     }
+  }
+
+  /**
+   * For a job about to be written and run in this process: its first attempt on the entry's
+   * target, with the key taken now, so the insert can start it and no claim is needed. Undefined
+   * when the run should claim the job as a queue entry would: the provider's circuit is not
+   * closed, or no key is free at once (the claim waits for one).
+   */
+  async firstAttempt(payload: QueuePayload): Promise<FirstAttemptPlan | undefined> {
+    const resolved = this.#entryTarget(payload);
+    if (resolved === undefined || !(await routing(this.#runtime).breakers.allow(resolved.target.provider))) return undefined;
+    const { keys } = this.#runtime;
+    const { provider, model } = resolved.target;
+    const choice = await keys.acquire(provider, keys.poolFor(provider, payload.pool), { maxWaitMs: 0 });
+    if (choice.type === 'wait' || choice.type === 'exhausted') return undefined;
+    const key = choice.type === 'key' ? choice.key : undefined;
+    return { attempt: { id: newId('att'), provider, model, keyId: key?.id ?? null }, key, resolved };
   }
 
   async #run(payload: QueuePayload, enqueuedAt: number, cancel: AbortSignal): Promise<Outcome> {
@@ -88,13 +121,7 @@ export class JobRunner {
     const claimed = await this.#claim(payload, cancel);
     // No key of the pool has capacity soon: back to the queue until the earliest slot, unclaimed.
     if (claimed !== undefined && 'waitUntil' in claimed) return { type: 'delay', ms: Math.max(minRateLimitWaitMs, claimed.waitUntil - Date.now()) };
-    if (claimed !== undefined && 'attempt' in claimed) {
-      const outcome = await this.#runStarted(claimed, cancel);
-      if (outcome.type !== 'next-key') return outcome;
-      // That key is out (429, revoked): go on with another through the general path.
-      const fresh = await this.#liveJob(payload.jobId);
-      return fresh === undefined ? { type: 'done' } : this.#runTarget(fresh, cancel);
-    }
+    if (claimed !== undefined && 'attempt' in claimed) return this.#afterStarted(payload.jobId, claimed, cancel);
     const job = claimed?.job ?? (await this.#runtime.repo.getJob(payload.jobId));
     if (job === undefined) {
       this.#runtime.logger.warn({ jobId: payload.jobId }, 'queue entry for a job this database does not have; dropped');
@@ -110,17 +137,33 @@ export class JobRunner {
     return this.#runTarget(job, cancel);
   }
 
+  /** Runs an attempt just started on a queued job; when its key is out, goes on with another. */
+  async #afterStarted(jobId: string, started: Started, cancel: AbortSignal): Promise<Outcome> {
+    const outcome = await this.#runStarted(started, cancel);
+    if (outcome.type !== 'next-key') return outcome;
+    // That key is out (429, revoked): go on with another through the general path.
+    const fresh = await this.#liveJob(jobId);
+    return fresh === undefined ? { type: 'done' } : this.#runTarget(fresh, cancel);
+  }
+
+  /** The adapter and model of an entry's target; undefined when this process does not have them. */
+  #entryTarget(payload: QueuePayload): ResolvedTarget | undefined {
+    const { provider, model } = payload;
+    if (provider === undefined || model === undefined) return undefined;
+    const adapter = this.#runtime.providers.get(provider);
+    const spec = adapter?.models.find((candidate) => candidate.id === model);
+    return adapter === undefined || spec === undefined ? undefined : { adapter, spec, target: { provider, model } };
+  }
+
   /**
    * The common case in one write: a queued job on this entry's target becomes running with its
    * first attempt. Anything else (a resumed, retried or finished job) comes back as the job.
    */
   async #claim(payload: QueuePayload, cancel: AbortSignal): Promise<Started | { job: JobRecord } | { waitUntil: number } | undefined> {
-    const { provider, model } = payload;
-    if (provider === undefined || model === undefined) return undefined;
-    const { keys, providers, repo, bus } = this.#runtime;
-    const adapter = providers.get(provider);
-    const spec = adapter?.models.find((candidate) => candidate.id === model);
-    if (adapter === undefined || spec === undefined) return undefined;
+    const resolved = this.#entryTarget(payload);
+    if (resolved === undefined) return undefined;
+    const { provider, model } = resolved.target;
+    const { keys, repo, bus } = this.#runtime;
     // Taken fleet-wide before the claim (waiting for a slot when needed), so a burst of claims
     // spreads over the keys instead of piling onto the first.
     const choice = await keys.acquire(provider, keys.poolFor(provider, payload.pool), { signal: cancel });
@@ -143,7 +186,7 @@ export class JobRunner {
     // Events are not waited for: they go out in order on one connection, and a lost one is
     // replayed from the database by every reader.
     void bus.publish(claim.event);
-    return { job: claim.job, attempt: claim.attempt, key, submitted: false, resolved: { adapter, spec, target: { provider, model } } };
+    return { job: claim.job, attempt: claim.attempt, key, submitted: false, resolved };
   }
 
   async #runTarget(job: JobRecord, cancel: AbortSignal): Promise<Outcome> {

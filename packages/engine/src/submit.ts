@@ -230,6 +230,9 @@ async function createAndEnqueue(
     () => undefined,
     (error: unknown) => error,
   );
+  // A run here starts its first attempt in the job's insert when a key is free at once: one
+  // write (and one round trip) fewer than a claim after it. Otherwise the run claims as usual.
+  const attempt = ticket ? await ticket.firstAttempt().catch(() => undefined) : undefined;
   const created = await runtime.repo
     .createJob({
       id: job.id,
@@ -242,6 +245,7 @@ async function createAndEnqueue(
       batchId: job.batchId,
       metadata: plan.request.metadata ?? {},
       estimatedCostUsd: job.estimate.usd,
+      ...(attempt ? { attempt } : {}),
     })
     .catch(async (error: unknown) => {
       if (ticket) await dropTicket(ticket, behind);
@@ -258,11 +262,12 @@ async function createAndEnqueue(
     if (failed === undefined) {
       // Not awaited: the run's own events follow on the same connection, in order.
       void runtime.bus.publish(created.event);
+      void runtime.bus.publish(created.started?.event);
       runtime.logger.debug({ jobId: job.id, target: first }, 'job running here');
-      return { job: created.job, ran: ticket.run() };
+      return { job: created.job, ran: ticket.run(created.started ? { job: created.job, attempt: created.started.attempt } : undefined) };
     }
     ticket.release();
-    await notQueued(runtime, job, tenantId, failed);
+    await notQueued(runtime, job, tenantId, failed, created.started?.attempt.id);
   }
   await runtime.queues.enqueue(first.provider, payload, { priority: created.job.priority }).catch((error: unknown) => notQueued(runtime, job, tenantId, error));
   await runtime.bus.publish(created.event);
@@ -271,8 +276,10 @@ async function createAndEnqueue(
 }
 
 /** A recorded job that no queue holds would wait forever: close it, then report. */
-async function notQueued(runtime: Runtime, job: { id: string; reserved: boolean }, tenantId: string, error: unknown): Promise<never> {
+async function notQueued(runtime: Runtime, job: { id: string; reserved: boolean }, tenantId: string, error: unknown, attemptId?: string): Promise<never> {
   const message = `could not enqueue: ${error instanceof Error ? error.message : String(error)}`;
+  // An attempt the insert started was never sent: it ends with the job, not as a crash mid-send.
+  if (attemptId !== undefined) await runtime.repo.finishAttempt(attemptId, { status: 'failed', error: { class: 'internal', message } }).catch(() => undefined);
   await runtime.repo.failJob(job.id, { class: 'internal', message }).catch(() => undefined);
   if (job.reserved) await settleJob(runtime, job.id, tenantId);
   throw error;
