@@ -63,6 +63,7 @@ describe('creating and fetching jobs', () => {
       const job = created.json<JobView>();
       // This process works the job's queue with a slot free, so the job starts in its insert.
       expect(job).toMatchObject({ object: 'job', kind: 'image', status: 'running', targets: [model] });
+      expect(job.attempts).toMatchObject([{ number: 1, provider, status: 'submitting' }]);
       expect(job.id).toMatch(/^job_/);
 
       const done = await waitViaApi(job.id);

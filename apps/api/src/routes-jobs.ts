@@ -35,7 +35,7 @@ export function registerJobRoutes(app: FastifyInstance, runtime: Runtime): void 
     const idempotencyKey = idempotencyKeyOf(request.headers);
     const outcome = await submitOrReplayJob(runtime, tenantOf(request), body, { runHere: true, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
     if (outcome.fanOut) return reply.status(outcome.created ? 201 : 200).send(fanOutView(outcome.fanOut));
-    if (outcome.created) return reply.status(201).send(jobView(outcome.job, { attempts: [], outputs: [] }));
+    if (outcome.created) return reply.status(201).send(jobView(outcome.job, { attempts: outcome.started ? [outcome.started] : [], outputs: [] }));
     if (!sameRequest(outcome.job.request, outcome.request)) throw idempotencyConflict(outcome.job.id);
     // A replay answers the job as it is now, which may have run meanwhile.
     const [attempts, outputs] = await Promise.all([repo.listAttempts(outcome.job.id), repo.listJobAssets(outcome.job.id)]);

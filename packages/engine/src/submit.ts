@@ -9,7 +9,7 @@ import {
   type GenerationRequest,
   type Target,
 } from '@mediagate/core';
-import type { JobRecord } from '@mediagate/db';
+import type { AttemptRecord, JobRecord } from '@mediagate/db';
 import type { CostEstimate, ImageInput } from '@mediagate/providers';
 import { publicAssetUrl } from './asset-links.ts';
 import { fetchImageUrls, importImageFile, type FetchedImages } from './assets.ts';
@@ -186,7 +186,7 @@ export async function submitOrReplayJob(
     runHere: options.runHere === true,
   });
   if (created.job.id !== id) return { job: created.job, created: false, request: asStoredBefore(plan.request, created.job.request) };
-  return { job: created.job, created: true, request, ...(created.ran ? { ran: created.ran } : {}) };
+  return { job: created.job, created: true, request, ...(created.ran ? { ran: created.ran } : {}), ...(created.started ? { started: created.started } : {}) };
 }
 
 export interface SubmitOptions {
@@ -206,6 +206,8 @@ export interface SubmitOutcome {
   fanOut?: { batchId: string; route: string; jobs: JobRecord[] };
   /** The run in this process, when the job was run here (SubmitOptions.runHere). */
   ran?: Promise<Outcome>;
+  /** The first attempt, when the job's insert started it (a run here). */
+  started?: AttemptRecord;
 }
 
 /**
@@ -218,7 +220,7 @@ async function createAndEnqueue(
   plan: JobPlan,
   request: GenerationRequest,
   job: { id: string; targets: Target[]; estimate: CostEstimate; idempotencyKey: string | null; batchId: string | null; reserved: boolean; runHere?: boolean },
-): Promise<{ job: JobRecord; ran?: Promise<Outcome> }> {
+): Promise<{ job: JobRecord; ran?: Promise<Outcome>; started?: AttemptRecord }> {
   const first = job.targets[0] as Target;
   const pool = runtime.keys.poolFor(first.provider, request.pool);
   const payload: QueuePayload = { jobId: job.id, targetIndex: 0, provider: first.provider, model: first.model, pool };
@@ -264,7 +266,8 @@ async function createAndEnqueue(
       void runtime.bus.publish(created.event);
       void runtime.bus.publish(created.started?.event);
       runtime.logger.debug({ jobId: job.id, target: first }, 'job running here');
-      return { job: created.job, ran: ticket.run(created.started ? { job: created.job, attempt: created.started.attempt } : undefined) };
+      const started = created.started?.attempt;
+      return { job: created.job, ran: ticket.run(started ? { job: created.job, attempt: started } : undefined), ...(started ? { started } : {}) };
     }
     ticket.release();
     await notQueued(runtime, job, tenantId, failed, created.started?.attempt.id);
