@@ -22,7 +22,7 @@ export class BufferReader implements ByteSource {
   private readonly bytes: Buffer;
 
   constructor(bytes: Uint8Array, headBytes = defaultHeadBytes) {
-    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.size = this.bytes.length;
     this.head = this.bytes.subarray(0, Math.min(this.size, headBytes));
   }

@@ -3,7 +3,7 @@
 import { createHash, hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '@mediagate/core';
 import type { AssetSource, AssetStore, ByteRange, StoredObject } from './asset-store.ts';
@@ -23,6 +23,8 @@ export class LocalAssetStore implements AssetStore {
   private readonly objectsDir: string;
   private readonly tmpDir: string;
   private ready: Promise<void> | undefined;
+  /** Whether `ready` has settled well, so a write need not wait a turn for it. */
+  private dirsMade = false;
   private readonly shardsMade = new Set<string>();
 
   constructor(root: string, options: LocalAssetStoreOptions = {}) {
@@ -33,7 +35,7 @@ export class LocalAssetStore implements AssetStore {
   }
 
   async put(source: AssetSource, options: { maxBytes?: number } = {}): Promise<StoredObject> {
-    await this.ensureDirs();
+    if (!this.dirsMade) await this.ensureDirs();
     const { maxBytes } = options;
     if (source instanceof Uint8Array) return this.putBytes(source, maxBytes);
     const tmpPath = this.newTmpPath();
@@ -174,9 +176,9 @@ export class LocalAssetStore implements AssetStore {
     return this.pathOf(key);
   }
 
-  /** Where the object of a key we hashed ourselves lives. */
+  /** Where the object of a key we hashed ourselves lives (hex only: nothing for join to normalize). */
   private pathOf(key: string): string {
-    return join(this.objectsDir, key.slice(0, 2), key);
+    return `${this.objectsDir}${sep}${key.slice(0, 2)}${sep}${key}`;
   }
 
   private newTmpPath(): string {
@@ -218,7 +220,9 @@ export class LocalAssetStore implements AssetStore {
       mkdir(this.objectsDir, { recursive: true }),
       mkdir(this.tmpDir, { recursive: true }),
     ]).then(
-      () => undefined,
+      () => {
+        this.dirsMade = true;
+      },
       (error: unknown) => {
         this.ready = undefined;
         throw error;

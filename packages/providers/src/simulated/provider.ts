@@ -41,11 +41,11 @@ const signatures: Record<JobKind, { offset: number; text: string }[]> = {
 
 /** Whether bytes start like the media the API promised; anything else is `malformed`. */
 function looksLike(kind: JobKind, data: Uint8Array): boolean {
-  return signatures[kind].every(({ offset, text }) => {
+  for (const { offset, text } of signatures[kind]) {
     if (data.byteLength < offset + text.length) return false;
     for (let index = 0; index < text.length; index += 1) if (data[offset + index] !== text.charCodeAt(index)) return false;
-    return true;
-  });
+  }
+  return true;
 }
 
 function operationId(operation: JsonValue): string {
