@@ -1,9 +1,11 @@
 // Rolling lists in Redis that every attempt appends to (routing stats per target, key health):
 // newest first, capped, expiring when unused. Appends made in the same turn of the event loop go
-// out together as one MULTI — one LPUSH of all new entries per list, then its LTRIM and PEXPIRE —
-// instead of a transaction per attempt: under load that is a few commands per batch of jobs
-// rather than five per job and list.
+// out together — one LPUSH of all new entries per list, then its LTRIM and PEXPIRE — in the one
+// write the connection makes per turn (redis.ts), instead of commands per attempt: under load
+// that is a few commands per batch of jobs rather than three per job and list. No MULTI: a
+// reader between the LPUSH and the LTRIM sees a few entries more, which no reader minds.
 import type { Redis } from 'ioredis';
+import { beforeWrite } from './redis.ts';
 
 interface PendingList {
   values: string[];
@@ -29,7 +31,8 @@ export class CappedLists {
     const pending = this.#pending.get(key);
     if (pending === undefined) this.#pending.set(key, { values: [value], cap, ttlMs });
     else pending.values.push(value);
-    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
+    // Written from inside the turn's end, so its commands leave in the turn's one write.
+    this.#flush ??= new Promise<void>((resolve, reject) => beforeWrite(this.#redis, () => this.#write().then(resolve, reject)));
     return this.#flush;
   }
 
@@ -37,11 +40,11 @@ export class CappedLists {
     const batch = this.#pending;
     this.#pending = new Map();
     this.#flush = undefined;
-    const multi = this.#redis.multi();
+    const writes: Promise<unknown>[] = [];
     // LPUSH with several values pushes them in order, so the last one given ends up first: the
     // same list as one LPUSH per value.
-    for (const [key, { values, cap, ttlMs }] of batch) multi.lpush(key, ...values).ltrim(key, 0, cap - 1).pexpire(key, ttlMs);
-    await multi.exec();
+    for (const [key, { values, cap, ttlMs }] of batch) writes.push(this.#redis.lpush(key, ...values), this.#redis.ltrim(key, 0, cap - 1), this.#redis.pexpire(key, ttlMs));
+    await Promise.all(writes);
   }
 }
 

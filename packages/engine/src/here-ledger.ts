@@ -6,7 +6,7 @@
 //
 // Why not a delayed BullMQ entry per run: adding and removing one runs two of BullMQ's larger
 // scripts per job, each its own round trip on a connection that cannot be pipelined. ZADD and
-// ZREM ride the auto-pipelined connection with the job's events.
+// ZREM ride the pipelined connection (redis.ts) in the writes that carry the job's events.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { QueuePayload, Queues } from './queues.ts';

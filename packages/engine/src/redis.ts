@@ -1,4 +1,5 @@
 // Redis connections for BullMQ and pub/sub, and the one-line answer when Redis is not there.
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export class RedisUnavailableError extends Error {
@@ -23,13 +24,94 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * A connection whose commands of one turn of the event loop leave in one write: the first
+ * command of a turn corks the socket and the check phase (setImmediate, after the I/O callbacks
+ * of that turn) uncorks it. Same batching as ioredis's auto-pipelining, in the same order, but
+ * without its per-turn Pipeline (with a copy of every script defined on the connection), second
+ * promise per command and wait for the previous batch's replies: about half the client CPU per
+ * command at any concurrency.
+ */
+interface Turn {
+  /** Corked until the turn's write leaves; undefined while not connected (the offline queue holds commands then). */
+  socket: Redis['stream'] | undefined;
+  beforeWrite: (() => void)[];
+}
+
+class TurnBatchedRedis extends Redis {
+  #turn: Turn | undefined;
+
+  override sendCommand(...[command, stream]: Parameters<Redis['sendCommand']>): unknown {
+    // Pipelines and transactions write through `stream` and land in the corked socket too.
+    if (stream === undefined) this.#batch();
+    return super.sendCommand(command, stream);
+  }
+
+  /** Runs `work` when this turn's commands are about to leave; the commands it sends go with them. */
+  beforeWrite(work: () => void): void {
+    this.#batch().beforeWrite.push(work);
+  }
+
+  #batch(): Turn {
+    if (this.#turn !== undefined) return this.#turn;
+    const ready = this.status === 'ready' && this.stream.writable;
+    const turn: Turn = { socket: ready ? this.stream : undefined, beforeWrite: [] };
+    this.#turn = turn;
+    turn.socket?.cork();
+    setImmediate(() => {
+      try {
+        for (const work of turn.beforeWrite) work();
+      } finally {
+        this.#turn = undefined;
+        turn.socket?.uncork();
+      }
+    });
+    return turn;
+  }
+}
+
+/**
+ * Runs `work` at the end of this turn of the event loop, in time for its commands to leave with
+ * the turn's others on a `pipelined` connection: for writes that gather what a turn produced.
+ */
+export function beforeWrite(redis: Redis, work: () => void): void {
+  if (redis instanceof TurnBatchedRedis) redis.beforeWrite(work);
+  else setImmediate(work);
+}
+
+/**
  * A connection as BullMQ wants it: no per-command retry limit, so blocking commands survive.
- * `pipelined` batches the commands issued in one tick into one write; it suits connections
- * that never block and carry few Lua scripts (the event publisher, the limits and routing
- * stats), because every batch copies each script defined on the connection.
+ * `pipelined` sends the commands issued in one turn in one write (TurnBatchedRedis); it suits
+ * connections that never block (the event publisher, the limits and routing stats, the
+ * runs-here ledger): a blocking command would hold up the replies behind it.
  */
 export function createRedis(url: string, options: { pipelined?: boolean } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, enableAutoPipelining: options.pipelined === true });
+  const settings = { maxRetriesPerRequest: null, enableReadyCheck: true };
+  return options.pipelined === true ? new TurnBatchedRedis(url, settings) : new Redis(url, settings);
+}
+
+/**
+ * A Lua script run by its SHA1 (EVALSHA), so a call sends its keys and arguments, not its text,
+ * and Redis need not hash the text again; after a Redis restart or SCRIPT FLUSH the first call
+ * falls back to EVAL, which caches it again. Unlike ioredis's defineCommand it adds nothing to the
+ * connection that every pipeline would copy.
+ */
+export class LuaScript {
+  readonly #body: string;
+  readonly #sha: string;
+
+  constructor(body: string) {
+    this.#body = body;
+    this.#sha = createHash('sha1').update(body).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return await redis.eval(this.#body, keys.length, ...keys, ...args);
+    }
+  }
 }
 
 /** Connects once with a short timeout; throws RedisUnavailableError instead of retrying forever. */

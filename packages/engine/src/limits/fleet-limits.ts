@@ -3,6 +3,7 @@
 // daily cap. Time is Redis's own clock (TIME), so workers with skewed clocks still agree.
 import type { Redis } from 'ioredis';
 import { cappedLists } from '../capped-lists.ts';
+import { LuaScript } from '../redis.ts';
 import type { KeyLimits } from '../config/schema.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { KeyLimits } from '../config/schema.ts';
  * Returns {1, key index (1-based)} | {0, wait ms, reason} | {-1} when every key is disabled.
  * A disabled key has status `error` or `inactive` in its state hash; a 429 sets `cool_until`.
  */
-const acquireScript = `
+const acquireScript = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local day = math.floor(now / 86400000)
@@ -70,34 +71,34 @@ if best ~= nil then
 end
 if usable == 0 then return {-1} end
 return {0, wait, reason}
-`;
+`);
 
 /**
  * hold / renew: (re)sets a concurrency lease to expire ttl ms from now. Holding takes no rpm or
  * daily slot: it is for work the provider already has (polling a stored operation).
  * KEYS: leases zset. ARGV: lease id, ttl ms.
  */
-const leaseScript = `
+const leaseScript = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
 return 1
-`;
+`);
 
 /**
  * sent: moves a request's rpm entry to now, when it is about to go out: the provider counts
  * arrival times, and a request waits a little between its slot and the wire (a database write).
  * KEYS: rpm log. ARGV: lease id.
  */
-const sentScript = `
+const sentScript = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
-`;
+`);
 
 /** refund: ends a lease that sent nothing. KEYS: leases, rpm log, daily prefix. ARGV: lease id. */
-const refundScript = `
+const refundScript = new LuaScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if score then
@@ -106,17 +107,17 @@ if score then
   if tonumber(redis.call('GET', dayKey) or '0') > 0 then redis.call('DECR', dayKey) end
 end
 return 1
-`;
+`);
 
 /** coolDown: no slot on this key before now + ms (a later cool-down already set wins). KEYS: state. ARGV: ms. */
-const coolDownScript = `
+const coolDownScript = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local untilMs = now + tonumber(ARGV[1])
 local current = tonumber(redis.call('HGET', KEYS[1], 'cool_until') or '0')
 if untilMs > current then redis.call('HSET', KEYS[1], 'cool_until', untilMs) end
 return untilMs
-`;
+`);
 
 /** A key as the limiter sees it: where its counters live and its limits. */
 export interface LimitedKey {
@@ -186,16 +187,7 @@ export class FleetLimits {
       return [`${base}:state`, `${base}:rpm`, `${base}:leases`, `${base}:day`];
     });
     const args = keys.flatMap(({ limits }) => [limits.rpm ?? 0, limits.concurrency ?? 0, limits.daily ?? 0, windowMs(limits)]);
-    const reply = (await this.#redis.eval(
-      acquireScript,
-      redisKeys.length,
-      ...redisKeys,
-      leaseId,
-      this.leaseTtlMs,
-      this.concurrencyWaitMs,
-      keys.length,
-      ...args,
-    )) as [number, number?, string?];
+    const reply = (await acquireScript.run(this.#redis, redisKeys, [leaseId, this.leaseTtlMs, this.concurrencyWaitMs, keys.length, ...args])) as [number, number?, string?];
     if (reply[0] === 1) return { type: 'key', index: Number(reply[1]) - 1, leaseId };
     if (reply[0] === -1) return { type: 'disabled' };
     return { type: 'wait', ms: Math.max(1, Number(reply[1])), reason: (reply[2] ?? 'cooldown') as 'cooldown' };
@@ -203,12 +195,12 @@ export class FleetLimits {
 
   /** Takes or extends a concurrency lease without counting a request. */
   async lease(provider: string, id: string, leaseId: string): Promise<void> {
-    await this.#redis.eval(leaseScript, 1, `${this.#base(provider, id)}:leases`, leaseId, this.leaseTtlMs);
+    await leaseScript.run(this.#redis, [`${this.#base(provider, id)}:leases`], [leaseId, this.leaseTtlMs]);
   }
 
   /** Times a request's rpm slot at the moment it is sent. */
   async sent(provider: string, id: string, leaseId: string): Promise<void> {
-    await this.#redis.eval(sentScript, 1, `${this.#base(provider, id)}:rpm`, leaseId);
+    await sentScript.run(this.#redis, [`${this.#base(provider, id)}:rpm`], [leaseId]);
   }
 
   /** Ends a lease; `refund` also gives back its rpm and daily slot (nothing was sent with it). */
@@ -218,11 +210,11 @@ export class FleetLimits {
       await this.#redis.zrem(`${base}:leases`, leaseId);
       return;
     }
-    await this.#redis.eval(refundScript, 3, `${base}:leases`, `${base}:rpm`, `${base}:day`, leaseId);
+    await refundScript.run(this.#redis, [`${base}:leases`, `${base}:rpm`, `${base}:day`], [leaseId]);
   }
 
   async coolDown(provider: string, id: string, ms: number): Promise<void> {
-    await this.#redis.eval(coolDownScript, 1, `${this.#base(provider, id)}:state`, Math.max(1, Math.round(ms)));
+    await coolDownScript.run(this.#redis, [`${this.#base(provider, id)}:state`], [Math.max(1, Math.round(ms))]);
   }
 
   /** `error` (refused by the provider) or `inactive` (disabled by an operator), for every process. */

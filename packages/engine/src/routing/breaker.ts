@@ -4,6 +4,7 @@
 // circuit again while its failure reopens it. Reads are cached for a second per process, so the
 // runner's hot path costs a Map lookup, not a Redis round trip.
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -24,14 +25,14 @@ interface Snapshot {
 }
 
 // Counts a failure; at the threshold (again, for a failed probe) opens until ARGV[2].
-const recordFailure = `
+const recordFailure = new LuaScript(`
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures >= tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'open_until', ARGV[2])
   redis.call('DEL', KEYS[2])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return failures`;
+return failures`);
 
 /** Counters of a provider nobody touched for this long are forgotten. */
 const ttlMs = 3_600_000;
@@ -95,6 +96,6 @@ export class CircuitBreakers {
   async failure(provider: string): Promise<void> {
     this.#cache.delete(provider);
     const openUntil = this.#options.now() + this.#options.cooldownMs;
-    await this.#redis.eval(recordFailure, 2, this.#key(provider), `${this.#key(provider)}:probe`, this.#options.failures, openUntil, ttlMs);
+    await recordFailure.run(this.#redis, [this.#key(provider), `${this.#key(provider)}:probe`], [this.#options.failures, openUntil, ttlMs]);
   }
 }
