@@ -1,11 +1,12 @@
 // End-to-end throughput of `mediagate start` (API + workers in one process, embedded PGlite by
 // default) against the simulated provider, and the peak RSS of that process.
 //
-//   npx tsx bench/throughput.ts [--jobs 3000] [--latency 0] [--in-flight 1000] [--database pglite|postgres]
+//   npx tsx bench/throughput.ts [--jobs 3000] [--latency 0] [--in-flight 1000] [--database pglite|postgres] [--warmup 1000]
 //
 // The simulated provider and the load generator run in this process; the server runs as a child
 // process, exactly as a user starts it. Jobs are POSTed to /v1/jobs with at most --in-flight
-// unfinished at once; completions arrive on the Redis event feed.
+// unfinished at once; completions arrive on the Redis event feed. The measured jobs follow
+// --warmup jobs run the same way and waited for, which are left out of every figure.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '7979' },
     keep: { type: 'boolean', default: false },
     senders: { type: 'string', default: '64' },
+    /** Jobs run (and waited for) before the measured ones, not counted. */
+    warmup: { type: 'string', default: '1000' },
     /**
      * Worker slots for the simulated provider (MEDIAGATE_CONCURRENCY_SIMULATED). The default leaves
      * concurrency out of the way: --in-flight jobs, plus the ones whose POST is still under way
@@ -37,6 +40,7 @@ const { values } = parseArgs({
 const jobs = Number(values.jobs);
 const latencyMs = Number(values.latency);
 const inFlight = Number(values['in-flight']);
+const warmup = Number(values.warmup);
 const port = Number(values.port);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `mgbench-${process.pid}`;
@@ -103,65 +107,78 @@ async function main(): Promise<void> {
   const client = new Pool(`http://127.0.0.1:${port}`, { connections: Number(values.senders), keepAliveTimeout: 30_000 });
   const publisher = createRedis(redisUrl);
   const bus = new EventBus(publisher, redisUrl, prefix);
-  const submittedAt = new Map<string, number>();
-  // At 0 ms latency a job can finish before its POST answer arrives: remember those.
-  const finishedEarly = new Map<string, { at: number; ok: boolean }>();
-  const latencies: number[] = [];
-  const finishedAt: number[] = [];
-  let lastSentAt = 0;
-  let finished = 0;
-  let failed = 0;
-  const waiters: (() => void)[] = [];
-  let allDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allDone = resolve));
-  const finish = (jobId: string, at: number, ok: boolean) => {
-    const started = submittedAt.get(jobId);
-    if (started === undefined) {
-      finishedEarly.set(jobId, { at, ok });
-      return;
-    }
-    submittedAt.delete(jobId);
-    latencies.push(at - started);
-    finishedAt.push(at);
-    finished += 1;
-    if (!ok) failed += 1;
-    waiters.shift()?.();
-    if (finished === jobs) allDone();
-  };
+  const body = (index: number) =>
+    JSON.stringify({ kind: 'image', prompt: `bench ${index}`, model: 'simulated/image', params: { width: 64, height: 64, simulate: { latency_ms: latencyMs } } });
+
+  /** One run of `count` jobs with at most --in-flight unfinished; resolves when all have finished. */
+  interface Phase {
+    latencies: number[];
+    finishedAt: number[];
+    lastSentAt: number;
+    failed: number;
+  }
+  let finish: (jobId: string, at: number, ok: boolean) => void = () => {};
   const unsubscribe = await bus.onEvent((message) => {
     if (message.type !== 'succeeded' && message.type !== 'failed' && message.type !== 'canceled') return;
     finish(message.jobId, performance.now(), message.type === 'succeeded');
   });
+  async function phase(count: number, firstIndex: number): Promise<Phase> {
+    const result: Phase = { latencies: [], finishedAt: [], lastSentAt: 0, failed: 0 };
+    const submittedAt = new Map<string, number>();
+    // At 0 ms latency a job can finish before its POST answer arrives: remember those.
+    const finishedEarly = new Map<string, { at: number; ok: boolean }>();
+    const waiters: (() => void)[] = [];
+    let finished = 0;
+    let allDone: () => void = () => {};
+    const done = new Promise<void>((resolve) => (allDone = resolve));
+    finish = (jobId, at, ok) => {
+      const sentAt = submittedAt.get(jobId);
+      if (sentAt === undefined) {
+        finishedEarly.set(jobId, { at, ok });
+        return;
+      }
+      submittedAt.delete(jobId);
+      result.latencies.push(at - sentAt);
+      result.finishedAt.push(at);
+      finished += 1;
+      if (!ok) result.failed += 1;
+      waiters.shift()?.();
+      if (finished === count) allDone();
+    };
+    let sent = 0;
+    const senders = Array.from({ length: Number(values.senders) }, async () => {
+      while (sent < count) {
+        while (submittedAt.size >= inFlight) await new Promise<void>((resolve) => waiters.push(resolve));
+        // Another sender may have taken the last job while this one waited for a slot.
+        if (sent >= count) break;
+        const index = firstIndex + sent++;
+        const at = performance.now();
+        result.lastSentAt = at;
+        const response = await client.request({ path: '/v1/jobs', method: 'POST', headers, body: body(index) });
+        const job = (await response.body.json()) as { id: string };
+        if (response.statusCode !== 201) throw new Error(`POST /v1/jobs answered ${response.statusCode}: ${JSON.stringify(job)}`);
+        submittedAt.set(job.id, at);
+        const early = finishedEarly.get(job.id);
+        if (early) {
+          finishedEarly.delete(job.id);
+          finish(job.id, early.at, early.ok);
+        }
+      }
+    });
+    await Promise.all(senders);
+    await done;
+    return result;
+  }
 
-  const body = (index: number) =>
-    JSON.stringify({ kind: 'image', prompt: `bench ${index}`, model: 'simulated/image', params: { width: 64, height: 64, simulate: { latency_ms: latencyMs } } });
+  // Not measured: the server's code gets compiled and its pools filled, as in any long-running one.
+  if (warmup > 0) await phase(warmup, jobs);
   const started = performance.now();
   const cpuBefore = await cpuSeconds(server.pid ?? 0);
   const machineBefore = await machineBusySeconds();
   const redisBefore = await redisCpuSeconds(publisher);
   const ownCpuBefore = process.cpuUsage();
-  let sent = 0;
-  const senders = Array.from({ length: Number(values.senders) }, async () => {
-    while (sent < jobs) {
-      while (submittedAt.size >= inFlight) await new Promise<void>((resolve) => waiters.push(resolve));
-      // Another sender may have taken the last job while this one waited for a slot.
-      if (sent >= jobs) break;
-      const index = sent++;
-      const at = performance.now();
-      lastSentAt = at;
-      const response = await client.request({ path: '/v1/jobs', method: 'POST', headers, body: body(index) });
-      const job = (await response.body.json()) as { id: string };
-      if (response.statusCode !== 201) throw new Error(`POST /v1/jobs answered ${response.statusCode}: ${JSON.stringify(job)}`);
-      submittedAt.set(job.id, at);
-      const early = finishedEarly.get(job.id);
-      if (early) {
-        finishedEarly.delete(job.id);
-        finish(job.id, early.at, early.ok);
-      }
-    }
-  });
-  await Promise.all(senders);
-  await done;
+  const submitsBefore = simulated.stats().submits;
+  const { latencies, finishedAt, lastSentAt, failed } = await phase(jobs, 0);
   const seconds = (performance.now() - started) / 1000;
   // The steady part of the run: from the first wave's end (the in-flight-th completion) until the
   // last job was sent, after which fewer than --in-flight jobs are left to run.
@@ -179,6 +196,7 @@ async function main(): Promise<void> {
   const result = {
     scenario: `latency ${latencyMs} ms, ${inFlight} in flight, ${values.database}`,
     jobs,
+    warmup,
     failed,
     seconds: Number(seconds.toFixed(2)),
     jobsPerSecond: Number((jobs / seconds).toFixed(0)),
@@ -192,7 +210,7 @@ async function main(): Promise<void> {
     // else running meanwhile (so only meaningful on a quiet machine).
     machineCpuMsPerJob: Number(((machineCpu * 1000) / jobs).toFixed(2)),
     machineBusyCores: Number((machineCpu / seconds).toFixed(2)),
-    providerSubmits: simulated.stats().submits,
+    providerSubmits: simulated.stats().submits - submitsBefore,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await unsubscribe();
