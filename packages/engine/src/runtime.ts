@@ -155,9 +155,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanup.push(() => Promise.all([outputFetch.close(), inputFetch.close()]).then(() => undefined));
     const redis = createRedis(settings.redisUrl, { pipelined: true });
     cleanup.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
-    // BullMQ defines its ~60 scripts on the connection its queues use, and an auto-pipelined
-    // connection copies every script onto each batch it sends (~75 µs of CPU per batch with
-    // BullMQ's): the queues get a plain connection of their own, the pipelined one stays lean.
+    // BullMQ defines its ~60 scripts on the connection its queues use, and its workers block on
+    // theirs: the queues get a plain connection of their own, and the pipelined one (one write
+    // per turn, redis.ts) carries only Mediagate's own commands.
     const queueConnection = createRedis(settings.redisUrl);
     cleanup.push(() => queueConnection.quit().then(() => undefined, () => queueConnection.disconnect()));
     const queues = new Queues(queueConnection, settings.queuePrefix);
