@@ -1,5 +1,6 @@
-// Turns what a provider handed back into verified, stored assets. Every output goes through a
-// local file, is probed from its bytes, and only then moves into the content-addressed store.
+// Turns what a provider handed back into verified, stored assets. Every output is probed from its
+// bytes before it enters the content-addressed store: bytes in memory are checked there, anything
+// else through a scratch file first.
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ProviderError, newId, type JobKind } from '@mediagate/core';
