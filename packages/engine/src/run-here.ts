@@ -71,14 +71,18 @@ export class RunHere implements RunsHere {
     if (!this.#slots.take(provider, pool)) return undefined;
     const member = HereLedger.member({ payload, priority });
     let released = false;
+    /** Picked for the job's insert and not yet handed to a run. */
     let first: FirstAttemptPlan | undefined;
-    let ran = false;
+    // Nothing was sent on the key of a first attempt no run took over: it goes back unused.
+    const returnFirstKey = () => {
+      if (first?.key !== undefined) void this.#runtime.keys.release(provider, first.key, { unused: true });
+      first = undefined;
+    };
     const release = () => {
       if (released) return;
       released = true;
       this.#slots.give(provider, pool);
-      // Picked for an insert that did not start it: nothing was sent on its key.
-      if (!ran && first?.key !== undefined) void this.#runtime.keys.release(provider, first.key, { unused: true });
+      returnFirstKey();
     };
     return {
       hold: () => this.#ledger.hold(member),
@@ -88,10 +92,10 @@ export class RunHere implements RunsHere {
         return first?.attempt;
       },
       run: (started) => {
-        ran = true;
-        // Without `started`, a first attempt picked for the insert is not this run's: give its key back.
-        if (started === undefined && first?.key !== undefined) void this.#runtime.keys.release(provider, first.key, { unused: true });
+        // Without `started` the insert did not start the first attempt: the run claims the job.
         const plan = started === undefined || first === undefined ? undefined : { ...first, ...started };
+        if (plan === undefined) returnFirstKey();
+        else first = undefined;
         return this.#track(this.#run(payload, priority, member, release, plan));
       },
       release,

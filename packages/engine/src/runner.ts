@@ -47,7 +47,7 @@ export interface FirstAttemptPlan {
 }
 
 /** A first attempt the job's insert started, as the run goes on from it. */
-export type StartedFirstAttempt = FirstAttemptPlan & { job: JobRecord; attempt: AttemptRecord };
+export type StartedFirstAttempt = Omit<FirstAttemptPlan, 'attempt'> & { job: JobRecord; attempt: AttemptRecord };
 
 const maxRetryDelayMs = 5 * 60_000;
 /** A 429 never retries sooner than this, whatever Retry-After says: no spinning. */
@@ -92,8 +92,7 @@ export class JobRunner {
     this.#running.set(payload.jobId, controller);
     try {
       if (first === undefined) return await this.#run(payload, enqueuedAt, controller.signal);
-      const { job, attempt, key, resolved } = first;
-      return await this.#afterStarted(payload.jobId, { job, attempt, key, resolved, submitted: false }, controller.signal);
+      return await this.#afterStarted(payload.jobId, { ...first, submitted: false }, controller.signal);
     } finally {
       if (this.#running.get(payload.jobId) === controller) this.#running.delete(payload.jobId);
     }
