@@ -2,7 +2,7 @@
 // runs-here ledger behind each run that the fleet takes over when the process dies, and that is
 // removed when the run ends here (a retry goes to the queue).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HereLedger, cancelJob, defaultTenantId, queueJobId, submitOrReplayJob, type QueuePayload, type Runtime } from '@mediagate/engine';
 import { WorkerSlots } from '@mediagate/worker';
 import { createHarness, type Harness } from './support/harness.ts';
@@ -62,6 +62,21 @@ describe('running a job in the process that accepted it', () => {
     expect(harness.simulated.stats().submits).toBe(1);
     await eventually(async () => (await ledgerJobs(runtime)).length === 0);
     expect(await entryState(runtime, submitted.job.id)).toBeUndefined();
+  });
+
+  it('commits the insert asynchronously only for a caller that waits for the end (the OpenAI synchronous routes)', async () => {
+    harness = await createHarness();
+    const { runtime } = harness;
+    const creates = vi.spyOn(runtime.repo, 'createJob');
+    const awaited = await submitOrReplayJob(runtime, defaultTenantId, image('awaited'), { runHere: true, awaited: true });
+    const plain = await submitOrReplayJob(runtime, defaultTenantId, image('answered at once'), { runHere: true });
+    expect(creates.mock.calls.map(([job]) => [job.id, job.asyncCommit])).toEqual([
+      [awaited.job.id, true],
+      [plain.job.id, undefined],
+    ]);
+    expect(await awaited.ran).toMatchObject({ type: 'done', succeeded: true });
+    expect(await plain.ran).toMatchObject({ type: 'done', succeeded: true });
+    expect((await runtime.repo.getJob(awaited.job.id))?.status).toBe('succeeded');
   });
 
   it('starts the first attempt in the insert only when a key is free at once, and leaves no key taken otherwise', async () => {

@@ -8,7 +8,7 @@
 // PostgreSQL guesses 100 rows for jsonb_to_recordset, and with that guess it plans a
 // sequential scan of the whole table for a join on a smaller one (as jobs and attempts are in a
 // young database); the ANY lets it look the few ids up in the primary key instead.
-import { firstAttemptData } from './job-statements.ts';
+import { asyncCommitWhen, firstAttemptData } from './job-statements.ts';
 import { defineStatement } from './prepared.ts';
 
 const live = `status NOT IN ('succeeded', 'failed', 'canceled')`;
@@ -16,12 +16,13 @@ const live = `status NOT IN ('succeeded', 'failed', 'canceled')`;
 /**
  * $1: [{ ord, id, tenant_id, kind, request, targets, priority, idempotency_key, batch_id, metadata, estimated_cost_usd,
  * attempt_id, provider, model, key_id }]; the attempt fields are null for a job that starts queued (job-statements.ts).
+ * $2: commit asynchronously (NewJob.asyncCommit), true only when every job of the batch asks for it.
  * One row: the statement's time (every timestamp the inserts wrote) and the ords inserted; the
  * others hit a repeated idempotency key.
  */
 export const createJobs = defineStatement(
   'mediagate_create_jobs',
-  ['jsonb'],
+  ['jsonb', 'boolean'],
   `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1) AS x(ord integer, id text, tenant_id text, kind text, request jsonb, targets jsonb,
@@ -51,7 +52,7 @@ export const createJobs = defineStatement(
     UNION ALL
     SELECT id, tenant_id, 2, 'attempt', ${firstAttemptData('attempt_id', 'provider', 'model', 'key_id')} FROM started
   )
-  SELECT to_json(now()) AS at, array(SELECT i.ord FROM input i JOIN j ON j.id = i.id) AS inserted`,
+  SELECT to_json(now()) AS at, array(SELECT i.ord FROM input i JOIN j ON j.id = i.id) AS inserted, ${asyncCommitWhen('$2')} AS commit`,
 );
 
 /**

@@ -190,6 +190,7 @@ export class DrizzleRepository implements Repository {
       job.attempt?.provider ?? null,
       job.attempt?.model ?? null,
       job.attempt?.keyId ?? null,
+      job.asyncCommit === true,
     ]);
     return row === undefined ? undefined : createdJob(job, row.at as string);
   }
@@ -213,6 +214,7 @@ export class DrizzleRepository implements Repository {
         model: job.attempt?.model ?? null,
         key_id: job.attempt?.keyId ?? null,
       })),
+      inputs.every((job) => job.asyncCommit === true),
     ]);
     if (row === undefined) throw new Error('the create statement answered no row');
     const at = row.at as string;

@@ -23,17 +23,25 @@ const eventFromJ = (type: string, data: string, returning = true) => `
 export const firstAttemptData = (id: string, provider: string, model: string, keyId: string) =>
   `jsonb_build_object('attemptId', ${id}, 'number', 1, 'provider', ${provider}, 'model', ${model}, 'keyId', ${keyId})`;
 
+/**
+ * Turns synchronous_commit off for the rest of the statement's transaction when `condition`
+ * holds: the commit then returns without waiting for the WAL flush (NewJob.asyncCommit). A CASE,
+ * so the setting is not touched otherwise; the value goes back when the transaction ends.
+ */
+export const asyncCommitWhen = (condition: string) => `CASE WHEN ${condition} THEN set_config('synchronous_commit', 'off', true) END`;
+
 const jobAndEvent = `SELECT row_to_json(j) AS job, (SELECT row_to_json(e) FROM e) AS event FROM j`;
 
 /**
  * A repeated (tenant, idempotency key) inserts nothing and returns no row. Otherwise the one row
  * is the statement's time, which every timestamp the insert wrote holds: the caller has the rest.
  * With an attempt ($11 id, $12 provider, $13 model, $14 key id; all NULL for none) the job starts
- * running with it, as claimJob would leave it: attempt 1, its `attempt` event at seq 2.
+ * running with it, as claimJob would leave it: attempt 1, its `attempt` event at seq 2. $15 true
+ * commits it asynchronously (NewJob.asyncCommit).
  */
 export const createJob = defineStatement(
   'mediagate_create_job',
-  ['text', 'text', 'text', 'jsonb', 'jsonb', 'integer', 'text', 'text', 'jsonb', 'double precision', 'text', 'text', 'text', 'text'],
+  ['text', 'text', 'text', 'jsonb', 'jsonb', 'integer', 'text', 'text', 'jsonb', 'double precision', 'text', 'text', 'text', 'text', 'boolean'],
   `
   WITH j AS (
     INSERT INTO jobs (id, tenant_id, kind, status, request, targets, priority, idempotency_key, batch_id,
@@ -54,7 +62,7 @@ export const createJob = defineStatement(
     UNION ALL
     SELECT j.id, j.tenant_id, 2, 'attempt', ${firstAttemptData('$11', '$12', '$13', '$14')} FROM j WHERE $11 IS NOT NULL
   )
-  SELECT to_json(now()) AS at FROM j`,
+  SELECT to_json(now()) AS at, ${asyncCommitWhen('$15')} AS commit FROM j`,
 );
 
 /** The job holding an idempotency key, with its first event. */

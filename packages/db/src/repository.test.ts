@@ -171,11 +171,13 @@ describe.each(backends)('Repository on $name', (backend) => {
 
   it('creates a job running with its first attempt, answered exactly as the rows read back, alone and in batches', async () => {
     for (const size of [1, 6]) {
-      // Every other job starts queued, so a batch mixes both kinds of insert.
+      // Every other job starts queued, so a batch mixes both kinds of insert; some commit
+      // asynchronously, which changes when the rows reach the disk, not what they hold.
       const inputs = Array.from({ length: size }, (_, index) =>
         newJob(tenant, {
           estimatedCostUsd: 0.25,
           ...(index % 2 === 0 ? { attempt: { id: newId('att'), provider: 'simulated', model: 'fast', keyId: index ? 'pk_2' : null } } : {}),
+          ...(index % 3 === 0 ? { asyncCommit: true } : {}),
         }),
       );
       const created = await Promise.all(inputs.map((input) => repository.createJob(input)));

@@ -87,6 +87,15 @@ export interface NewJob {
    * as a claim right after the insert would leave them. For a process that runs the job itself.
    */
   attempt?: NewJobAttempt;
+  /**
+   * Commit the insert without waiting for it to reach the disk (PostgreSQL's asynchronous
+   * commit), for a job whose caller hears of it only from its end (the OpenAI synchronous
+   * routes): the end's own commit waits for the disk, and that flushes this insert with it, as
+   * PostgreSQL's WAL writer does within a second anyway. Until then only a crash of the database
+   * itself can lose the job, and its caller, still waiting, gets an error. Other sessions see
+   * the job at once either way.
+   */
+  asyncCommit?: boolean;
 }
 
 /** The first attempt a job is created with (NewJob.attempt), on the job's first target. */

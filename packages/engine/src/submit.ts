@@ -184,6 +184,7 @@ export async function submitOrReplayJob(
     batchId: null,
     reserved,
     runHere: options.runHere === true,
+    awaited: options.awaited === true,
   });
   if (created.job.id !== id) return { job: created.job, created: false, request: asStoredBefore(plan.request, created.job.request) };
   return { job: created.job, created: true, request, ...(created.ran ? { ran: created.ran } : {}), ...(created.started ? { started: created.started } : {}) };
@@ -196,6 +197,12 @@ export interface SubmitOptions {
    * (see run-here.ts). `ran` then settles when that run ends, for a caller that waits for it.
    */
   runHere?: boolean;
+  /**
+   * The caller waits for the job's end and hears of the job only from it (an OpenAI synchronous
+   * route): the job's insert commits without waiting for the disk (NewJob.asyncCommit), and the
+   * end's commit, which does wait, makes both durable before the answer goes out.
+   */
+  awaited?: boolean;
 }
 
 /** What submitOrReplayJob did; `fanOut` holds every job of a fan-out route (`job` is its first). */
@@ -219,7 +226,16 @@ async function createAndEnqueue(
   tenantId: string,
   plan: JobPlan,
   request: GenerationRequest,
-  job: { id: string; targets: Target[]; estimate: CostEstimate; idempotencyKey: string | null; batchId: string | null; reserved: boolean; runHere?: boolean },
+  job: {
+    id: string;
+    targets: Target[];
+    estimate: CostEstimate;
+    idempotencyKey: string | null;
+    batchId: string | null;
+    reserved: boolean;
+    runHere?: boolean;
+    awaited?: boolean;
+  },
 ): Promise<{ job: JobRecord; ran?: Promise<Outcome>; started?: AttemptRecord }> {
   const first = job.targets[0] as Target;
   const pool = runtime.keys.poolFor(first.provider, request.pool);
@@ -248,6 +264,7 @@ async function createAndEnqueue(
       metadata: plan.request.metadata ?? {},
       estimatedCostUsd: job.estimate.usd,
       ...(attempt ? { attempt } : {}),
+      ...(job.awaited ? { asyncCommit: true } : {}),
     })
     .catch(async (error: unknown) => {
       if (ticket) await dropTicket(ticket, behind);

@@ -48,9 +48,12 @@ export interface Submitted {
   ran?: Promise<Outcome> | undefined;
 }
 
-/** Submits for a route that waits for the job: run in this process when it can be. */
+/**
+ * Submits for a route that waits for the job: run in this process when it can be. The caller
+ * learns of the job only from its end, so its insert need not wait for the disk (`awaited`).
+ */
 export function submitToWait(context: OpenAiContext, tenantId: string, input: GenerationRequestInput): Promise<Submitted> {
-  return submitOrReplayJob(context.runtime, tenantId, input, { runHere: true });
+  return submitOrReplayJob(context.runtime, tenantId, input, { runHere: true, awaited: true });
 }
 
 /** How the run ended, or undefined when the time ran out or the caller left first. */

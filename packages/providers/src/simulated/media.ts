@@ -86,12 +86,22 @@ function encodePng(width: number, height: number, [red, green, blue]: readonly [
 }
 
 const pngs = new Lru<Buffer>(64);
+/** The PNG signature and the IHDR chunk: what comes before any text chunk. */
+const pngHeadBytes = 8 + 12 + 13;
 
-/** A solid-color PNG of exactly width×height. */
-export function pngImage(width: number, height: number, color: number): Buffer {
+/**
+ * A solid-color PNG of exactly width×height. With `description`, the image carries it in an
+ * iTXt chunk (UTF-8, keyword "Description"), as image generators record their prompt and
+ * settings: two requests then never get the same bytes, as from a real model.
+ */
+export function pngImage(width: number, height: number, color: number, description?: string): Buffer {
   const rgb = palette[colorIndex(color)] ?? palette[0];
   if (!rgb) throw new Error('empty palette');
-  return pngs.get(`${width}x${height}:${colorIndex(color)}`, () => encodePng(width, height, rgb));
+  const plain = pngs.get(`${width}x${height}:${colorIndex(color)}`, () => encodePng(width, height, rgb));
+  if (description === undefined) return plain;
+  // keyword, NUL, compression flag 0, method 0, empty language tag and translated keyword (NUL each), text
+  const text = chunk('iTXt', Buffer.concat([Buffer.from('Description\0\0\0\0\0', 'latin1'), Buffer.from(description, 'utf8')]));
+  return Buffer.concat([plain.subarray(0, pngHeadBytes), text, plain.subarray(pngHeadBytes)]);
 }
 
 const wavs = new Lru<Buffer>(64);

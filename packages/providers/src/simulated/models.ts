@@ -103,7 +103,7 @@ export function findSimulatedModel(id: string): ModelSpec | undefined {
 
 /** What the server renders for a request: the same defaults the adapter's capabilities promise. */
 export type MediaShape =
-  | { kind: 'image'; width: number; height: number; color: number }
+  | { kind: 'image'; width: number; height: number; color: number; description: string }
   | { kind: 'video'; width: number; height: number; seconds: number; color: number }
   | { kind: 'speech'; seconds: number; frequency: number };
 
@@ -120,7 +120,7 @@ export function mediaShape(kind: JobKind, spec: ModelSpec, prompt: string, param
     const even = (value: number) => clamp(value) - (clamp(value) % 2);
     return { kind, width: even(size.width), height: even(size.height), seconds: params.duration ?? defaultVideoSeconds, color };
   }
-  return { kind, width: clamp(size.width), height: clamp(size.height), color };
+  return { kind, width: clamp(size.width), height: clamp(size.height), color, description: `${prompt}\nseed: ${color}` };
 }
 
 export const mimeFor: Record<MediaShape['kind'], string> = { image: 'image/png', video: 'video/mp4', speech: 'audio/wav' };

@@ -8,7 +8,9 @@
 //        `params.simulate.latency_ms` (± the `latencyJitter` option, seeded by prompt and seed).
 //        Async models (image-async, video) answer 202 `{ id, status: "queued" }` at once; the
 //        operation takes the latency. Media: PNG of width×height (default 512×512, color from the
-//        seed), WAV sine of `duration` (default from prompt length), H.264 MP4 (default 640×360, 5 s).
+//        seed, prompt and seed in an iTXt "Description" chunk, so different requests never get the
+//        same bytes), WAV sine of `duration` (default from prompt length), H.264 MP4 (default
+//        640×360, 5 s).
 //        Unknown model → 404; bad body → 400. Only this route counts against a key's limits: rpm
 //        (sliding window of `minuteMs`), concurrency (sync requests in flight + unfinished operations)
 //        and daily (1440 × minuteMs). Over a limit → 429 with `Retry-After` (whole seconds, rounded
@@ -80,13 +82,13 @@ export interface SimulatedServer {
 }
 
 async function render(shape: MediaShape): Promise<Uint8Array> {
-  if (shape.kind === 'image') return pngImage(shape.width, shape.height, shape.color);
+  if (shape.kind === 'image') return pngImage(shape.width, shape.height, shape.color, shape.description);
   if (shape.kind === 'speech') return wavAudio(shape.seconds, shape.frequency);
   return mp4Video(shape.width, shape.height, shape.seconds, shape.color);
 }
 
 function renderSync(shape: MediaShape): Uint8Array {
-  if (shape.kind === 'image') return pngImage(shape.width, shape.height, shape.color);
+  if (shape.kind === 'image') return pngImage(shape.width, shape.height, shape.color, shape.description);
   if (shape.kind === 'speech') return wavAudio(shape.seconds, shape.frequency);
   throw new Error('video is only rendered asynchronously');
 }

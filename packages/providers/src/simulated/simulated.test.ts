@@ -54,6 +54,23 @@ describe('simulated provider: outputs', () => {
     expect(pngSize(square.outputs[0].data)).toEqual({ width: 512, height: 512 });
   });
 
+  it('gives each prompt and seed its own image bytes, carrying them as the PNG description', async () => {
+    const bytesOf = async (prompt: string, seed?: number) => {
+      const result = await provider.submit(request('image', prompt, { width: 64, height: 64, ...(seed === undefined ? {} : { seed }) }), ctx);
+      const output = result.status === 'completed' ? result.outputs[0] : undefined;
+      if (output?.type !== 'bytes') throw new Error('expected bytes');
+      return Buffer.from(output.data);
+    };
+    const fox = await bytesOf('a red fox — à la carte', 7);
+    expect(await bytesOf('a red fox — à la carte', 7)).toEqual(fox);
+    expect(await bytesOf('a red fox — à la carte', 8)).not.toEqual(fox);
+    expect(await bytesOf('a blue fox', 7)).not.toEqual(fox);
+    const metadata = await sharp(fox).metadata();
+    expect(metadata).toMatchObject({ format: 'png', width: 64, height: 64 });
+    expect(metadata.comments).toEqual([{ keyword: 'Description', text: 'a red fox — à la carte\nseed: 7' }]);
+    await sharp(fox).raw().toBuffer();
+  });
+
   it('answers speech with a WAV whose length follows the asked duration', async () => {
     const result = await provider.submit(request('speech', 'hello there', { duration: 2, voice: 'nova' }), ctx);
     if (result.status !== 'completed' || result.outputs[0]?.type !== 'bytes') throw new Error('expected bytes');
