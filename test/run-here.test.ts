@@ -79,6 +79,35 @@ describe('running a job in the process that accepted it', () => {
     expect((await runtime.repo.getJob(awaited.job.id))?.status).toBe('succeeded');
   });
 
+  it("commits the job's end while its outputs flush, and reports the end only once both are done", async () => {
+    harness = await createHarness();
+    const { runtime } = harness;
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const put = runtime.store.put.bind(runtime.store);
+    const puts = vi.spyOn(runtime.store, 'put').mockImplementation(async (source, options) => {
+      const stored = await put(source, options);
+      return stored.flushed ? { ...stored, flushed: stored.flushed.then(() => gate) } : stored;
+    });
+    const live: string[] = [];
+    const stop = await runtime.bus.onEvent((event) => live.push(event.type));
+    try {
+      const submitted = await submitOrReplayJob(runtime, defaultTenantId, image('flushed after'), { runHere: true, awaited: true });
+      let ended = false;
+      void submitted.ran?.then(() => (ended = true));
+      await eventually(async () => (await runtime.repo.getJob(submitted.job.id))?.status === 'succeeded');
+      expect(puts.mock.calls[0]?.[1]).toMatchObject({ flushLater: true });
+      await sleep(50);
+      expect(ended).toBe(false);
+      expect(live).not.toContain('succeeded');
+      openGate();
+      expect(await submitted.ran).toMatchObject({ type: 'done', succeeded: true });
+      await eventually(async () => live.includes('succeeded'));
+    } finally {
+      await stop();
+    }
+  });
+
   it('starts the first attempt in the insert only when a key is free at once, and leaves no key taken otherwise', async () => {
     harness = await createHarness({
       simulated: { keys: { solo: {} } },

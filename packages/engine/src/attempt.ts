@@ -108,17 +108,22 @@ export async function runAttempt(runtime: Runtime, input: AttemptInput): Promise
       if (polled.status === 'completed') completed = polled;
       else ctx.progress(polled);
     }
-    const assets = await storeOutputs(runtime, job, completed.outputs, makeScratch, controller.signal);
+    const { assets, flushed } = await storeOutputs(runtime, job, completed.outputs, makeScratch, controller.signal);
     // Without a reported cost, this target's own estimate: after a fallback the job's first
     // estimate priced a different model.
     const costUsd = completed.costUsd ?? resolved.spec.estimate(request).usd;
-    const done = await completeWithRetries(runtime, job.id, {
-      provider: target.provider,
-      model: target.model,
-      assets,
-      actualCostUsd: costUsd,
-      attempt: { id: attempt.id, costUsd },
-    });
+    // The outputs are in place: the completion commits while they flush to disk, and nobody
+    // hears of it (event, outcome, answer) before both are done.
+    const [done] = await Promise.all([
+      completeWithRetries(runtime, job.id, {
+        provider: target.provider,
+        model: target.model,
+        assets,
+        actualCostUsd: costUsd,
+        attempt: { id: attempt.id, costUsd },
+      }),
+      flushed,
+    ]);
     if (done === undefined) return await gone(runtime, resolved, null, key, attempt.id);
     engineMetrics(runtime).jobSucceeded(job.kind, target, costUsd);
     // Not waited for: events go out in order on one connection (see the runner).

@@ -41,7 +41,10 @@ function invalid(index: number, error: unknown): unknown {
   return error instanceof MediaError ? new ProviderError('output_invalid', `output ${index + 1}: ${error.message}`, { cause: error }) : error;
 }
 
-/** Bytes in memory are checked before they touch the disk, then written once, into the store. */
+/**
+ * Bytes in memory are checked before they touch the disk, then written once, into the store,
+ * which flushes them while the caller goes on (StoredOutputs.flushed).
+ */
 async function storeBytes(runtime: Runtime, job: JobRecord, data: Uint8Array, index: number): Promise<{ info: MediaInfo; stored: StoredObject } | undefined> {
   let info: MediaInfo | undefined;
   try {
@@ -50,7 +53,7 @@ async function storeBytes(runtime: Runtime, job: JobRecord, data: Uint8Array, in
     throw invalid(index, error);
   }
   if (info === undefined) return undefined;
-  return { info, stored: await runtime.store.put(data, { maxBytes: runtime.settings.maxOutputBytes }) };
+  return { info, stored: await runtime.store.put(data, { maxBytes: runtime.settings.maxOutputBytes, flushLater: true }) };
 }
 
 async function storeFile(
@@ -71,15 +74,25 @@ async function storeFile(
   return { info, stored: await runtime.store.putFile(file, { move: true }) };
 }
 
+export interface StoredOutputs {
+  assets: NewAsset[];
+  /**
+   * Settles when every object is on disk. Each is in place under its name already, so the job's
+   * completion may commit meanwhile; whoever reports the job's end waits for both.
+   */
+  flushed: Promise<unknown>;
+}
+
 export async function storeOutputs(
   runtime: Runtime,
   job: JobRecord,
   outputs: readonly ProviderOutput[],
   scratch: () => string,
   signal: AbortSignal,
-): Promise<NewAsset[]> {
+): Promise<StoredOutputs> {
   if (outputs.length === 0) throw new ProviderError('malformed', 'the provider reported success but returned no output');
   const assets: NewAsset[] = [];
+  const flushes: Promise<void>[] = [];
   for (const [index, output] of outputs.entries()) {
     if (output.type === 'bytes' && output.data.byteLength > runtime.settings.maxOutputBytes) {
       throw new ProviderError('output_invalid', `output ${index + 1} is over the ${runtime.settings.maxOutputBytes}-byte limit`);
@@ -100,7 +113,8 @@ export async function storeOutputs(
       storageKey: stored.key,
     };
     if (fromMemory && output.type === 'bytes') heldBytes.set(asset, output.data);
+    if (stored.flushed) flushes.push(stored.flushed);
     assets.push(asset);
   }
-  return assets;
+  return { assets, flushed: flushes.length === 0 ? Promise.resolve() : Promise.all(flushes) };
 }

@@ -9,6 +9,25 @@ export interface StoredObject {
   sha256: string;
   /** Byte length. */
   size: number;
+  /**
+   * Only from a put asked to `flushLater` that wrote the object: settles once the object is on
+   * disk (it rejects when the flush fails).
+   */
+  flushed?: Promise<void>;
+}
+
+export interface PutOptions {
+  /** Throws StorageLimitError past this many bytes, leaving nothing behind. */
+  maxBytes?: number;
+  /**
+   * Bytes in memory only: return as soon as the object is in place under its name (readable by
+   * anyone, and whole whatever happens to this process) and flush it to disk meanwhile, with
+   * `flushed` telling when that is done. For a caller with its own slow step to run meanwhile,
+   * that waits for both before it tells anyone of the object: a job's outputs flush while its
+   * completion commits. Until the flush ends, a power loss (not a process crash) can leave the
+   * object empty or missing.
+   */
+  flushLater?: boolean;
 }
 
 /** Bytes to store: a whole buffer, a Node stream, or any async iterable of chunks (e.g. fetch bodies). */
@@ -22,7 +41,7 @@ export interface ByteRange {
 
 export interface AssetStore {
   /** Streams bytes in while hashing (bounded memory), content-addressed by sha256; throws StorageLimitError past maxBytes, leaving nothing behind. */
-  put(source: AssetSource, options?: { maxBytes?: number }): Promise<StoredObject>;
+  put(source: AssetSource, options?: PutOptions): Promise<StoredObject>;
   /** Stores an existing local file; with move: true renames when on the same filesystem (else copies then unlinks). */
   putFile(path: string, options?: { move?: boolean }): Promise<StoredObject>;
   /** A local filesystem path to the object's bytes (for probing / ffmpeg input); remote stores may download to a cache. */

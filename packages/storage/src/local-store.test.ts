@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile, access, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageLimitError } from './asset-store.ts';
 import { LocalAssetStore } from './local-store.ts';
 
@@ -30,6 +30,11 @@ async function objectFiles(): Promise<string[]> {
   return files.flat();
 }
 
+/** File descriptors this process has open (Linux). */
+async function openFiles(): Promise<number> {
+  return (await readdir('/proc/self/fd')).length;
+}
+
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
 }
@@ -53,6 +58,70 @@ describe('LocalAssetStore', () => {
     expect(fromIterable).toEqual(fromStream);
     expect(fromPlainArray).toEqual(fromStream);
     expect(await objectFiles()).toEqual([sha256(bytes)]);
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('with flushLater, answers once the object is in place and flushes it after', async () => {
+    // Every datasync waits for the test to let it go, so the order is plain to see.
+    const probe = await open(join(root, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const gates: (() => void)[] = [];
+    const syncs = vi.spyOn(prototype, 'datasync').mockImplementation(() => new Promise<void>((resolve) => gates.push(resolve)));
+    try {
+      const bytes = randomBytes(5_000);
+      const stored = await store.put(bytes, { flushLater: true });
+      expect(stored).toMatchObject({ key: sha256(bytes), size: bytes.length });
+      expect(await readFile(await store.localPath(stored.key))).toEqual(bytes);
+      expect(await readdir(join(root, 'tmp'))).toEqual([]);
+      expect(syncs).toHaveBeenCalledTimes(1);
+      const held = await openFiles();
+      let flushed = false;
+      void stored.flushed?.then(() => (flushed = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(flushed).toBe(false);
+      gates.shift()?.();
+      await stored.flushed;
+      expect(await openFiles()).toBe(held - 1);
+
+      // Without it, the put itself waits for the flush, and answers with nothing to wait for.
+      const plain = store.put(randomBytes(5_000));
+      let answered = false;
+      void plain.then(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(answered).toBe(false);
+      gates.shift()?.();
+      expect((await plain).flushed).toBeUndefined();
+
+      // Content already stored is not written, nor flushed, again.
+      expect((await store.put(bytes, { flushLater: true })).flushed).toBeUndefined();
+      expect(syncs).toHaveBeenCalledTimes(2);
+    } finally {
+      syncs.mockRestore();
+    }
+  });
+
+  it('with flushLater, reports a failed flush through flushed and still closes the file', async () => {
+    const probe = await open(join(root, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const syncs = vi.spyOn(prototype, 'datasync').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    try {
+      const before = await openFiles();
+      const stored = await store.put(randomBytes(1_000), { flushLater: true });
+      await expect(stored.flushed).rejects.toThrow('EIO');
+      expect(await openFiles()).toBe(before);
+      // Never waited for: the store's own handler keeps this from becoming an unhandled rejection.
+      await store.put(randomBytes(1_000), { flushLater: true });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      syncs.mockRestore();
+    }
+  });
+
+  it('leaves the flush to put when the store is not durable', async () => {
+    const fast = new LocalAssetStore(root, { durable: false });
+    expect((await fast.put(randomBytes(1_000), { flushLater: true })).flushed).toBeUndefined();
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
   });
 

@@ -2,11 +2,11 @@
 // written to <root>/tmp first and renamed into place, so a crash never leaves a partial object.
 import { createHash, hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '@mediagate/core';
-import type { AssetSource, AssetStore, ByteRange, StoredObject } from './asset-store.ts';
+import type { AssetSource, AssetStore, ByteRange, PutOptions, StoredObject } from './asset-store.ts';
 import { StorageLimitError, assertAssetKey } from './asset-store.ts';
 
 export interface LocalAssetStoreOptions {
@@ -34,10 +34,10 @@ export class LocalAssetStore implements AssetStore {
     this.tmpDir = join(this.root, 'tmp');
   }
 
-  async put(source: AssetSource, options: { maxBytes?: number } = {}): Promise<StoredObject> {
+  async put(source: AssetSource, options: PutOptions = {}): Promise<StoredObject> {
     if (!this.dirsMade) await this.ensureDirs();
     const { maxBytes } = options;
-    if (source instanceof Uint8Array) return this.putBytes(source, maxBytes);
+    if (source instanceof Uint8Array) return this.putBytes(source, maxBytes, options.flushLater === true);
     const tmpPath = this.newTmpPath();
     const hash = createHash('sha256');
     let size = 0;
@@ -72,27 +72,37 @@ export class LocalAssetStore implements AssetStore {
    * written with one handle (a stream costs several times the CPU for a small output). The key
    * is our own hash, so its path needs no check, and the address is looked up once: found, the
    * object is there; not found, the rename below is safe even if a concurrent writer gets there first.
+   * With `flushLater` the handle stays open past the rename, for the flush that follows it.
    */
-  private async putBytes(bytes: Uint8Array, maxBytes: number | undefined): Promise<StoredObject> {
+  private async putBytes(bytes: Uint8Array, maxBytes: number | undefined, flushLater: boolean): Promise<StoredObject> {
     if (maxBytes !== undefined && bytes.byteLength > maxBytes) throw new StorageLimitError(maxBytes);
     const key = hash('sha256', bytes, 'hex');
     const size = bytes.byteLength;
     if (sizeOf(this.pathOf(key)) === size) return { key, sha256: key, size };
     const tmpPath = this.newTmpPath();
+    const flushAfter = flushLater && this.durable;
+    let handle: FileHandle | undefined;
     try {
-      const handle = await open(tmpPath, 'wx');
-      try {
-        await handle.writeFile(bytes);
+      handle = await open(tmpPath, 'wx');
+      await handle.writeFile(bytes);
+      if (!flushAfter) {
         if (this.durable) await handle.datasync();
-      } finally {
-        await handle.close();
+        const closing = handle;
+        handle = undefined;
+        await closing.close();
       }
+      await this.moveIntoPlace(tmpPath, key);
     } catch (error) {
+      await handle?.close().catch(() => undefined);
       await rm(tmpPath, { force: true });
       throw error;
     }
-    await this.moveIntoPlace(tmpPath, key);
-    return { key, sha256: key, size };
+    if (handle === undefined) return { key, sha256: key, size };
+    const written = handle;
+    const flushed = written.datasync().finally(() => written.close());
+    // Handled here too: a caller that fails before it waits must not crash the process with it.
+    flushed.catch(() => undefined);
+    return { key, sha256: key, size, flushed };
   }
 
   async putFile(path: string, options: { move?: boolean } = {}): Promise<StoredObject> {
