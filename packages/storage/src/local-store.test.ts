@@ -119,6 +119,18 @@ describe('LocalAssetStore', () => {
     }
   });
 
+  it('with flushLater, a failed rename leaves no temp file and no open file behind', async () => {
+    const first = await store.put(Buffer.from('makes the directories'));
+    let bytes = randomBytes(2_000);
+    while (sha256(bytes).slice(0, 2) === first.key.slice(0, 2)) bytes = randomBytes(2_000);
+    // The object's shard directory cannot be made: a file holds its name.
+    await writeFile(join(root, 'objects', sha256(bytes).slice(0, 2)), 'not a directory');
+    const before = await openFiles();
+    await expect(store.put(bytes, { flushLater: true })).rejects.toThrow();
+    expect(await openFiles()).toBe(before);
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
   it('leaves the flush to put when the store is not durable', async () => {
     const fast = new LocalAssetStore(root, { durable: false });
     expect((await fast.put(randomBytes(1_000), { flushLater: true })).flushed).toBeUndefined();

@@ -72,7 +72,8 @@ export class LocalAssetStore implements AssetStore {
    * written with one handle (a stream costs several times the CPU for a small output). The key
    * is our own hash, so its path needs no check, and the address is looked up once: found, the
    * object is there; not found, the rename below is safe even if a concurrent writer gets there first.
-   * With `flushLater` the handle stays open past the rename, for the flush that follows it.
+   * With `flushLater` the flush starts as soon as the bytes are written and runs beside the
+   * rename; the handle stays open until it ends.
    */
   private async putBytes(bytes: Uint8Array, maxBytes: number | undefined, flushLater: boolean): Promise<StoredObject> {
     if (maxBytes !== undefined && bytes.byteLength > maxBytes) throw new StorageLimitError(maxBytes);
@@ -80,12 +81,17 @@ export class LocalAssetStore implements AssetStore {
     const size = bytes.byteLength;
     if (sizeOf(this.pathOf(key)) === size) return { key, sha256: key, size };
     const tmpPath = this.newTmpPath();
-    const flushAfter = flushLater && this.durable;
     let handle: FileHandle | undefined;
+    let flushed: Promise<void> | undefined;
     try {
       handle = await open(tmpPath, 'wx');
       await handle.writeFile(bytes);
-      if (!flushAfter) {
+      if (flushLater && this.durable) {
+        const written = handle;
+        flushed = written.datasync().finally(() => written.close());
+        // Handled here too: a caller that fails before it waits must not crash the process with it.
+        flushed.catch(() => undefined);
+      } else {
         if (this.durable) await handle.datasync();
         const closing = handle;
         handle = undefined;
@@ -93,16 +99,12 @@ export class LocalAssetStore implements AssetStore {
       }
       await this.moveIntoPlace(tmpPath, key);
     } catch (error) {
-      await handle?.close().catch(() => undefined);
+      // The flush (if started) closes the handle when it ends; else it is closed here.
+      await (flushed ?? handle?.close())?.catch(() => undefined);
       await rm(tmpPath, { force: true });
       throw error;
     }
-    if (handle === undefined) return { key, sha256: key, size };
-    const written = handle;
-    const flushed = written.datasync().finally(() => written.close());
-    // Handled here too: a caller that fails before it waits must not crash the process with it.
-    flushed.catch(() => undefined);
-    return { key, sha256: key, size, flushed };
+    return flushed === undefined ? { key, sha256: key, size } : { key, sha256: key, size, flushed };
   }
 
   async putFile(path: string, options: { move?: boolean } = {}): Promise<StoredObject> {
