@@ -199,8 +199,10 @@ export interface SubmitOptions {
   runHere?: boolean;
   /**
    * The caller waits for the job's end and hears of the job only from it (an OpenAI synchronous
-   * route): the job's insert commits without waiting for the disk (NewJob.asyncCommit), and the
-   * end's commit, which does wait, makes both durable before the answer goes out.
+   * route, which names the job only at its end or when its wait of minutes runs out, long after
+   * PostgreSQL's WAL writer has flushed the insert): the job's insert commits without waiting
+   * for the disk (NewJob.asyncCommit), and the end's commit, which does wait, makes both durable
+   * before the answer goes out.
    */
   awaited?: boolean;
 }
