@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm, writeFile, access, type FileHandle } from 'node:fs/promises';
+import fs from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,12 +63,11 @@ describe('LocalAssetStore', () => {
   });
 
   it('with flushLater, answers once the object is in place and flushes it after', async () => {
-    // Every datasync waits for the test to let it go, so the order is plain to see.
-    const probe = await open(join(root, 'probe'), 'w');
-    const prototype = Object.getPrototypeOf(probe) as FileHandle;
-    await probe.close();
+    // Every fdatasync waits for the test to let it go, so the order is plain to see.
     const gates: (() => void)[] = [];
-    const syncs = vi.spyOn(prototype, 'datasync').mockImplementation(() => new Promise<void>((resolve) => gates.push(resolve)));
+    const syncs = vi.spyOn(fs, 'fdatasync').mockImplementation((_fd, callback) => {
+      gates.push(() => callback(null));
+    });
     try {
       const bytes = randomBytes(5_000);
       const stored = await store.put(bytes, { flushLater: true });
@@ -102,10 +102,9 @@ describe('LocalAssetStore', () => {
   });
 
   it('with flushLater, reports a failed flush through flushed and still closes the file', async () => {
-    const probe = await open(join(root, 'probe'), 'w');
-    const prototype = Object.getPrototypeOf(probe) as FileHandle;
-    await probe.close();
-    const syncs = vi.spyOn(prototype, 'datasync').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    const syncs = vi.spyOn(fs, 'fdatasync').mockImplementation((_fd, callback) => {
+      process.nextTick(() => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
+    });
     try {
       const before = await openFiles();
       const stored = await store.put(randomBytes(1_000), { flushLater: true });
@@ -129,6 +128,21 @@ describe('LocalAssetStore', () => {
     await expect(store.put(bytes, { flushLater: true })).rejects.toThrow();
     expect(await openFiles()).toBe(before);
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('writes all the bytes when the file system takes them a part at a time', async () => {
+    const write = fs.write.bind(fs) as (...args: unknown[]) => void;
+    const writes = vi.spyOn(fs, 'write').mockImplementation(((fd: number, buffer: Uint8Array, offset: number, length: number, position: null, callback: unknown) =>
+      write(fd, buffer, offset, Math.min(length, 1_000), position, callback)) as unknown as typeof fs.write);
+    try {
+      const bytes = randomBytes(4_500);
+      const stored = await store.put(bytes, { flushLater: true });
+      await stored.flushed;
+      expect(writes).toHaveBeenCalledTimes(5);
+      expect(await readFile(await store.localPath(stored.key))).toEqual(bytes);
+    } finally {
+      writes.mockRestore();
+    }
   });
 
   it('leaves the flush to put when the store is not durable', async () => {
