@@ -8,6 +8,7 @@ import { newId } from '@mediagate/core';
 import { budgetStatus, settleEnded } from '@mediagate/engine';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import type { JobView } from './index.ts';
+import { errorBodySchema } from './openapi/view-schemas.ts';
 import { buildTestApi, expectApiError, injectAs, createTestKey, type Inject, type TestApi } from './test-support.ts';
 
 let harness: Harness;
@@ -86,6 +87,9 @@ describe('budget reservations', () => {
     expect(error.message).toBe(
       `budget exceeded: the daily budget of $0.05 for tenant ${ledgerTenant} (UTC day ${day}) has $0.03 remaining, and this request is estimated at $0.10`,
     );
+    // The same figures, for clients that should not parse them out of the message.
+    expect(error.budget).toEqual({ period: 'daily', limit_usd: 0.05, remaining_usd: 0.03, estimate_usd: 0.1 });
+    expect(errorBodySchema.safeParse({ error }).success).toBe(true);
     expect((await ledger({ method: 'GET', url: '/v1/jobs?limit=100' })).json<{ data: unknown[] }>().data.length).toBe(jobsBefore);
 
     // The estimate says the same before anything is sent.

@@ -2,13 +2,20 @@
 // place: bad input is a 4xx naming the field; only our own faults are a 5xx.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '@mediagate/core';
+import { BudgetExceededError, type BudgetRefusal } from '@mediagate/engine';
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string; allowed?: readonly (string | number)[] };
+  error: { code: string; message: string; field?: string; allowed?: readonly (string | number)[]; budget?: BudgetRefusal };
 }
 
 function body(code: string, message: string, field?: string, allowed?: readonly (string | number)[]): ErrorBody {
   return { error: { code, message, ...(field ? { field } : {}), ...(allowed ? { allowed } : {}) } };
+}
+
+/** An InputError's body; a budget refusal also carries its figures, so no client parses them out of the message. */
+function inputErrorBody(error: InputError): ErrorBody {
+  const base = body(error.code, error.message, error.field, error.allowed);
+  return error instanceof BudgetExceededError ? { error: { ...base.error, budget: error.refusal } } : base;
 }
 
 /** Fastify's own request errors, by code: what we answer instead of its message and shape. */
@@ -35,7 +42,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 /** The status and body for any error, plus whether it is our fault (and worth logging). */
 export function describeError(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
   if (error instanceof InputError) {
-    return { status: error.status, body: body(error.code, error.message, error.field, error.allowed), internal: false };
+    return { status: error.status, body: inputErrorBody(error), internal: false };
   }
   if (isFastifyError(error)) {
     const known = fastifyErrors[error.code];

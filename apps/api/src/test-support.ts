@@ -51,20 +51,30 @@ export async function buildTestApi(runtime: Runtime, options: ApiOptions & { ten
 }
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string; allowed?: (string | number)[] };
+  error: {
+    code: string;
+    message: string;
+    field?: string;
+    allowed?: (string | number)[];
+    budget?: { period: string; limit_usd: number; remaining_usd: number; estimate_usd: number };
+  };
 }
 
-/** True when `value` is exactly the API's error shape (extra keys inside `error` are not allowed). */
+/**
+ * True when `value` is exactly the API's error shape (extra keys inside `error` are not
+ * allowed; `budget` only on a budget_exceeded refusal).
+ */
 export function isErrorBody(value: unknown): value is ApiErrorBody {
   if (typeof value !== 'object' || value === null || Object.keys(value).join() !== 'error') return false;
   const error = (value as { error: unknown }).error;
   if (typeof error !== 'object' || error === null) return false;
   const fields = error as Record<string, unknown>;
-  const known = new Set(['code', 'message', 'field', 'allowed']);
+  const known = new Set(['code', 'message', 'field', 'allowed', 'budget']);
   return (
     typeof fields.code === 'string' &&
     typeof fields.message === 'string' &&
     (fields.field === undefined || typeof fields.field === 'string') &&
+    (fields.budget === undefined || fields.code === 'budget_exceeded') &&
     Object.keys(fields).every((key) => known.has(key))
   );
 }

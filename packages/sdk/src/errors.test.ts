@@ -22,6 +22,17 @@ describe('errorFromResponse', () => {
     expect(error).toMatchObject({ name: 'MediagateBudgetExceededError', budget: 'monthly', limitUsd: 10, remainingUsd: 0.0042, estimateUsd: 0.01, message });
   });
 
+  it("takes the amounts from the body's budget figures, and from the message only when those are missing or malformed", async () => {
+    const message = 'budget exceeded: the daily budget of $0.05 for tenant t (UTC day 2026-11-21) has $0.03 remaining, and this request is estimated at $0.10';
+    const budget = { period: 'monthly', limit_usd: 12.5, remaining_usd: 0.004, estimate_usd: 0.25 };
+    const figures = await errorFromResponse(answer(402, { code: 'budget_exceeded', message, budget }));
+    expect(figures).toMatchObject({ budget: 'monthly', limitUsd: 12.5, remainingUsd: 0.004, estimateUsd: 0.25 });
+    for (const malformed of [{ ...budget, period: 'weekly' }, { ...budget, remaining_usd: '0.03' }, 'daily', null]) {
+      const fallback = await errorFromResponse(answer(402, { code: 'budget_exceeded', message, budget: malformed }));
+      expect(fallback).toMatchObject({ budget: 'daily', limitUsd: 0.05, remainingUsd: 0.03, estimateUsd: 0.1 });
+    }
+  });
+
   it('leaves amounts undefined when a 402 budget message is worded otherwise, and a non-budget 402 a plain MediagateError', async () => {
     const odd = await errorFromResponse(answer(402, { code: 'budget_exceeded', message: 'over budget' }));
     expect(odd).toMatchObject({ budget: undefined, remainingUsd: undefined, estimateUsd: undefined, limitUsd: undefined });

@@ -71,10 +71,19 @@ export class MediagateRateLimitError extends MediagateError {
 /** Which budget period refused a job. */
 export type BudgetName = 'daily' | 'monthly';
 
+/** The figures of a budget refusal, as the server's 402 body carries them (`error.budget`). */
+export interface BudgetFigures {
+  period: BudgetName;
+  limit_usd: number;
+  remaining_usd: number;
+  estimate_usd: number;
+}
+
 /**
  * 402 `budget_exceeded`: the job would take the tenant past its daily or monthly budget, so
- * nothing was stored or queued. The amounts are those the server's message states (USD, to the
- * cent, or to 1/100 of a cent below a cent); `undefined` if a server words it otherwise.
+ * nothing was stored or queued. The amounts come from the body's `error.budget`; from a server
+ * too old to send it, they are read from its message (USD, to the cent, or to 1/100 of a cent
+ * below a cent), and `undefined` if it words them otherwise.
  */
 export class MediagateBudgetExceededError extends MediagateError {
   override readonly name: string = 'MediagateBudgetExceededError';
@@ -87,8 +96,16 @@ export class MediagateBudgetExceededError extends MediagateError {
   /** What the refused request was estimated at, USD. */
   readonly estimateUsd: number | undefined;
 
-  constructor(status: number, code: string, message: string, details: { field?: string; allowed?: readonly (string | number)[] } = {}) {
+  constructor(status: number, code: string, message: string, details: ErrorDetails = {}) {
     super(status, code, message, details);
+    const figures = details.budget;
+    if (figures !== undefined) {
+      this.budget = figures.period;
+      this.limitUsd = figures.limit_usd;
+      this.remainingUsd = figures.remaining_usd;
+      this.estimateUsd = figures.estimate_usd;
+      return;
+    }
     // "budget exceeded: the daily budget of $0.05 for tenant t (UTC day …) has $0.03 remaining,
     //  and this request is estimated at $0.10"
     const amount = (pattern: RegExp): number | undefined => {
@@ -144,9 +161,26 @@ interface ErrorFields {
   message?: unknown;
   field?: unknown;
   allowed?: unknown;
+  budget?: unknown;
 }
 
-type ErrorClass = new (status: number, code: string, message: string, details: { field?: string; allowed?: readonly (string | number)[] }) => MediagateError;
+/** What an error body says beyond its code and message. */
+interface ErrorDetails {
+  field?: string;
+  allowed?: readonly (string | number)[];
+  budget?: BudgetFigures;
+}
+
+type ErrorClass = new (status: number, code: string, message: string, details: ErrorDetails) => MediagateError;
+
+/** `error.budget` when it has the shape the server sends, else undefined. */
+function budgetFigures(value: unknown): BudgetFigures | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { period, limit_usd, remaining_usd, estimate_usd } = value as Record<string, unknown>;
+  if (period !== 'daily' && period !== 'monthly') return undefined;
+  if (![limit_usd, remaining_usd, estimate_usd].every((amount) => typeof amount === 'number' && Number.isFinite(amount))) return undefined;
+  return { period, limit_usd: limit_usd as number, remaining_usd: remaining_usd as number, estimate_usd: estimate_usd as number };
+}
 
 const classByStatus: Record<number, ErrorClass> = {
   401: MediagateAuthenticationError,
@@ -182,7 +216,8 @@ export async function errorFromResponse(response: Response): Promise<MediagateEr
     typeof fields?.message === 'string' ? fields.message : `${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
   const field = typeof fields?.field === 'string' ? fields.field : undefined;
   const allowed = Array.isArray(fields?.allowed) ? (fields.allowed as (string | number)[]) : undefined;
-  const details = { ...(field ? { field } : {}), ...(allowed ? { allowed } : {}) };
+  const budget = budgetFigures(fields?.budget);
+  const details: ErrorDetails = { ...(field ? { field } : {}), ...(allowed ? { allowed } : {}), ...(budget ? { budget } : {}) };
   if (response.status === 429) {
     const wait = retryAfterMs(response.headers.get('retry-after'));
     return new MediagateRateLimitError(response.status, code, message, { ...details, ...(wait === undefined ? {} : { retryAfterMs: wait }) });

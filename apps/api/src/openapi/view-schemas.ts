@@ -14,6 +14,16 @@ export const errorBodySchema = z
         message: z.string().describe('What went wrong; for bad input it starts with the field.'),
         field: z.string().optional().describe('The request field at fault, as a path like params.width.'),
         allowed: z.array(z.union([z.string(), z.number()])).optional().describe('The values that field accepts.'),
+        budget: z
+          .object({
+            period: z.enum(['daily', 'monthly']).describe('The budget period that has too little left.'),
+            limit_usd: z.number().describe("That period's limit."),
+            remaining_usd: z.number().describe('What that period has left.'),
+            estimate_usd: z.number().describe('What the refused request was estimated at.'),
+          })
+          .strict()
+          .optional()
+          .describe('With code budget_exceeded (402): the figures the message states.'),
       })
       .strict(),
   })

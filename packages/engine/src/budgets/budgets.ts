@@ -28,6 +28,11 @@ export function budgetPeriods(budget: BudgetConfig | undefined, now: Date): Budg
   return periods;
 }
 
+/** An amount as the API answers it: to the millionth of a dollar, without float noise like 0.030000000000000027. */
+function roundUsd(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
 /** Dollars with cents, and sub-cent digits (up to four) only where the amount has them: $0.015, $2.50. */
 export function formatUsd(usd: number): string {
   const rounded = Math.round(usd * 10_000) / 10_000;
@@ -35,10 +40,20 @@ export function formatUsd(usd: number): string {
   return `$${Number(cents) === rounded ? cents : rounded.toFixed(4).replace(/0+$/, '')}`;
 }
 
+/** The figures of a refusal, as the API's 402 body carries them (`error.budget`). */
+export interface BudgetRefusal {
+  /** The period that has too little left. */
+  period: BudgetName;
+  limit_usd: number;
+  remaining_usd: number;
+  estimate_usd: number;
+}
+
 /** HTTP 402, CLI exit 2: the job would take the tenant past a budget. */
 export class BudgetExceededError extends InputError {
   readonly remainingUsd: number;
   readonly estimateUsd: number;
+  readonly refusal: BudgetRefusal;
 
   constructor(input: { tenantId: string; period: BudgetPeriod; usedUsd: number; estimateUsd: number }) {
     const { tenantId, period, usedUsd, estimateUsd } = input;
@@ -51,6 +66,7 @@ export class BudgetExceededError extends InputError {
     );
     this.remainingUsd = remaining;
     this.estimateUsd = estimateUsd;
+    this.refusal = { period: period.name, limit_usd: roundUsd(period.limitUsd), remaining_usd: roundUsd(remaining), estimate_usd: roundUsd(estimateUsd) };
   }
 }
 
@@ -129,7 +145,6 @@ export async function budgetStatus(runtime: Runtime, tenantId: string, now = new
     periods.map((period) => period.period),
   );
   const byPeriod = new Map<string, BudgetCounter>(counters.map((counter) => [counter.period, counter]));
-  const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
   return periods.map((period) => {
     const counter = byPeriod.get(period.period);
     const reserved = counter?.reservedUsd ?? 0;
@@ -138,9 +153,9 @@ export async function budgetStatus(runtime: Runtime, tenantId: string, now = new
       name: period.name,
       period: period.period,
       limit_usd: period.limitUsd,
-      reserved_usd: round(reserved),
-      spent_usd: round(spent),
-      remaining_usd: round(Math.max(0, period.limitUsd - reserved - spent)),
+      reserved_usd: roundUsd(reserved),
+      spent_usd: roundUsd(spent),
+      remaining_usd: roundUsd(Math.max(0, period.limitUsd - reserved - spent)),
     };
   });
 }
