@@ -108,3 +108,15 @@ describe('a config that references a missing environment variable', () => {
     }
   });
 });
+
+describe('generate with a fan-out route from the config', () => {
+  it('refuses it as bad input before anything is stored: generate follows one job, a fan-out makes one per target', async () => {
+    const file = await write('fan-out.yaml', 'routes:\n  both: { strategy: fan-out, targets: [local/card, simulated/image] }\n');
+    const result = await cli.run(['generate', 'image', 'two of them', '--config', file, '--provider', 'both', '-o', 'both.png'], { timeoutMs: 60_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('mediagate: model: "both" is a fan-out route, which makes one job per target');
+    const listed = await cli.run(['jobs', 'list', '--json'], { timeoutMs: 60_000 });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+});

@@ -152,6 +152,16 @@ describe('routes', () => {
   });
 });
 
+describe('fan-out where one job is answered', () => {
+  it('submitJob (the local CLI) refuses a fan-out route as bad input on model; nothing is written', async () => {
+    const before = await sideEffects(harness);
+    const refused = harness.submit({ kind: 'image', prompt: 'one answer', model: 'ab', params: { width: 64, height: 64 } });
+    await expect(refused).rejects.toMatchObject({ name: 'InputError', field: 'model', status: 400 });
+    await expect(refused).rejects.toThrow('"ab" is a fan-out route, which makes one job per target');
+    expect(await sideEffects(harness)).toEqual(before);
+  });
+});
+
 describe('unknown names', () => {
   it('an unknown route is a 400 naming it and listing routes and models; nothing is written', async () => {
     const before = await sideEffects(harness);

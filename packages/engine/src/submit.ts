@@ -131,13 +131,24 @@ function asStoredBefore(request: GenerationRequest, stored: GenerationRequest): 
   return { ...request, image_asset_ids: [...own, ...(stored.image_asset_ids ?? []).slice(own.length)] };
 }
 
+/** For a caller that answers with one job: a fan-out route, which makes one per target, is bad input. */
+export function refuseFanOut(plan: Pick<JobPlan, 'route'>): void {
+  if (!plan.route.fanOut) return;
+  throw new InputError(
+    `model: "${plan.route.route}" is a fan-out route, which makes one job per target, and this call answers with one job; ` +
+      'name a route of another strategy or a provider/model (POST /v1/jobs runs fan-out routes)',
+    { field: 'model' },
+  );
+}
+
+/** Submits one job; a fan-out route, which makes several, is refused (SubmitOptions.oneJob). */
 export async function submitJob(
   runtime: Runtime,
   tenantId: string,
   input: unknown,
   options: { idempotencyKey?: string } = {},
 ): Promise<JobRecord> {
-  return (await submitOrReplayJob(runtime, tenantId, input, options)).job;
+  return (await submitOrReplayJob(runtime, tenantId, input, { ...options, oneJob: true })).job;
 }
 
 /**
@@ -152,6 +163,14 @@ export async function submitOrReplayJob(
   options: SubmitOptions = {},
 ): Promise<SubmitOutcome> {
   const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
+  if (options.oneJob === true) {
+    try {
+      refuseFanOut(plan);
+    } catch (error) {
+      await fetched?.discard();
+      throw error;
+    }
+  }
   if (options.idempotencyKey !== undefined && !plan.route.fanOut) {
     // A replay answers with the job the key already holds before anything is stored or reserved:
     // repeating a request must work even when the budget has run out since.
@@ -205,6 +224,8 @@ export interface SubmitOptions {
    * before the answer goes out.
    */
   awaited?: boolean;
+  /** The caller answers with one job (submitJob): a fan-out route is bad input. */
+  oneJob?: boolean;
 }
 
 /** What submitOrReplayJob did; `fanOut` holds every job of a fan-out route (`job` is its first). */

@@ -10,6 +10,7 @@ import {
   planJob,
   probeImageFile,
   queueJobId,
+  refuseFanOut,
   submitJob,
   type Runtime,
 } from '@mediagate/engine';
@@ -91,6 +92,8 @@ export async function generateLocal(
     const mask = options.mask === undefined ? undefined : await probeImageFile(options.mask, 'mask');
     // Validate everything before anything is stored or enqueued.
     const plan = await planJob(runtime, defaultTenantId, request, image ? [image] : [], mask);
+    // This command follows one job: a fan-out route, one job per target, is refused here too.
+    refuseFanOut(plan);
     const input = { ...request };
     if (options.image !== undefined) input.image_asset_ids = [(await importImageFile(runtime, defaultTenantId, options.image)).id];
     if (options.mask !== undefined) input.mask_asset_id = (await importImageFile(runtime, defaultTenantId, options.mask)).id;

@@ -12,6 +12,26 @@ import { probeImageFile } from '@mediagate/engine';
 
 type JobWithOutputs = JobView & { outputs: AssetView[] };
 
+/** What POST /v1/jobs answers for a fan-out route: a job per target, under one batch. */
+interface FanOutAnswer {
+  object: 'fan_out';
+  batch_id: string;
+  route: string;
+  jobs: { id: string; target: string }[];
+}
+
+/** Thrown when the server ran a fan-out route: its jobs go on there; this command follows one job. */
+export class FanOutStartedError extends Error {
+  override readonly name = 'FanOutStartedError';
+  constructor(answer: FanOutAnswer) {
+    super(
+      `model: "${answer.route}" is a fan-out route: the server started ${answer.jobs.length} jobs, one per target ` +
+        `(${answer.jobs.map((job) => `${job.id} on ${job.target}`).join(', ')}), and they go on there; ` +
+        `generate follows one job, so follow these with GET /v1/jobs?batch_id=${answer.batch_id}`,
+    );
+  }
+}
+
 export async function generateRemote(
   client: ApiClient,
   request: GenerationRequestInput,
@@ -26,7 +46,12 @@ export async function generateRemote(
   };
   if (options.image !== undefined) input.image_asset_ids = [await upload(options.image, 'image')];
   if (options.mask !== undefined) input.mask_asset_id = await upload(options.mask, 'mask');
-  let job = await client.request<JobWithOutputs>('POST', '/v1/jobs', input);
+  const answer = await client.request<JobWithOutputs | FanOutAnswer>('POST', '/v1/jobs', input);
+  if ('object' in answer && answer.object === 'fan_out') {
+    progress.stop();
+    throw new FanOutStartedError(answer);
+  }
+  let job = answer as JobWithOutputs;
   const onInterrupt = () => {
     void client.raw('POST', `/v1/jobs/${job.id}/cancel`).finally(() => process.exit(130));
   };
