@@ -194,6 +194,53 @@ describe('KeyPool across processes', () => {
     one.close();
   });
 
+  it('reads the stored keys again before giving up, so a key another process just added counts', async () => {
+    const prefix = `mgtest-keys-${randomBytes(4).toString('hex')}`;
+    prefixes.push(prefix);
+    let stored: KeyDefinition[] = [];
+    let reads = 0;
+    const pool = new KeyPool({
+      limits: new FleetLimits(redis, prefix, { leaseTtlMs: 2000 }),
+      keys: [key('a')],
+      // Far longer than the test: only a forced read can see the new key.
+      refreshMs: 60_000,
+      maxWaitMs: 0,
+      loadStored: async () => {
+        reads += 1;
+        return stored;
+      },
+    });
+    await pool.release('p', leased(await pool.acquire('p', 'default')));
+    expect(reads).toBe(1);
+    // Usable keys need no further read.
+    await pool.release('p', leased(await pool.acquire('p', 'default')));
+    expect(reads).toBe(1);
+
+    // Another process adds a key and an operator disables the only one this process knew of.
+    stored = [{ ...key('added'), source: 'admin' }];
+    await pool.disable('p', 'a', 'revoked');
+    const added = leased(await pool.acquire('p', 'default'));
+    expect(added.id).toBe('added');
+    expect(reads).toBe(2);
+    await pool.release('p', added);
+
+    // With nothing usable even after the read, it gives up after that one read.
+    stored = [];
+    const exhausted = await new KeyPool({
+      limits: new FleetLimits(redis, prefix, { leaseTtlMs: 2000 }),
+      keys: [key('a')],
+      refreshMs: 60_000,
+      maxWaitMs: 0,
+      loadStored: async () => {
+        reads += 1;
+        return stored;
+      },
+    }).acquire('p', 'default');
+    expect(exhausted.type).toBe('exhausted');
+    expect(reads).toBe(4);
+    pool.close();
+  });
+
   it('reports rolling health per key and per provider', async () => {
     const [one] = fleet([key('a'), key('b')]);
     for (const latencyMs of [100, 200, 300, 400]) await one.recordOutcome('p', 'a', { ok: true, latencyMs });

@@ -143,6 +143,7 @@ export class KeyPool {
    */
   async acquire(provider: string, pool: string, options: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<KeyChoice> {
     await this.refresh();
+    // A provider without keys (local, say) is the common case here: no extra read for it.
     if (this.all(provider).length === 0) return { type: 'none' };
     const gateKey = `${provider}\u0000${pool}`;
     const previous = this.#gates.get(gateKey) ?? Promise.resolve();
@@ -157,10 +158,14 @@ export class KeyPool {
 
   async #acquireInTurn(provider: string, pool: string, gateKey: string, options: { signal?: AbortSignal; maxWaitMs?: number }): Promise<KeyChoice> {
     const deadline = Date.now() + (options.maxWaitMs ?? this.#maxWaitMs);
+    // Before giving up for want of a usable key, the stored keys are read again once: another
+    // process may have added one since this one last read them (every refreshMs).
+    let reread = false;
     for (;;) {
       await this.refresh();
       const candidates = this.#candidates(provider, pool);
       if (candidates.length === 0) {
+        if (!reread && (reread = await this.#reread())) continue;
         const disabled = this.all(provider).filter((key) => key.pool === pool || pool === defaultPool);
         return { type: 'exhausted', reason: disabled.map((key) => `${key.id}: inactive`).join('; ') || `pool ${pool} has no keys` };
       }
@@ -172,6 +177,7 @@ export class KeyPool {
         return { type: 'key', key: { id: chosen.id, secret: chosen.secret, pool: chosen.pool, leaseId } };
       }
       if (result.type === 'disabled') {
+        if (!reread && (reread = await this.#reread())) continue;
         const usage = await this.limits.usage(candidates);
         return { type: 'exhausted', reason: candidates.map((key, index) => `${key.id}: ${usage[index]?.reason ?? usage[index]?.status}`).join('; ') };
       }
@@ -181,6 +187,13 @@ export class KeyPool {
       await sleep(result.ms, woken, options.signal);
       this.#wakers.delete(gateKey);
     }
+  }
+
+  /** Reads the stored keys now, whatever their age; false when this pool has none to read. */
+  async #reread(): Promise<boolean> {
+    if (this.#loadStored === undefined) return false;
+    await this.refresh(true);
+    return true;
   }
 
   /** Keeps a lease alive while its attempt runs (a crashed process's lease expires instead). */
