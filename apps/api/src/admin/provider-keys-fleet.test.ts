@@ -1,6 +1,6 @@
 // A provider key added through the admin API of one process is used by the workers of another:
 // two runtimes on one database and one Redis, as an API process and a worker process of a fleet.
-// The worker has no workers' API and hears of the key only from the database.
+// The worker process serves no API; it hears of the key only from the database.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
