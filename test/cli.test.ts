@@ -378,6 +378,13 @@ describe('mediagate start', () => {
       expect(withImage).toMatchObject({ provider: 'local', width: 300, height: 300 });
       expect((await imageOf('remote-photo.png')).format).toBe('png');
 
+      // --mask goes up too, and the server's refusal names it: the local card model takes no mask.
+      await sharp({ create: { width: 640, height: 360, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(file('mask.png'));
+      const masked = await cli.run(['generate', 'image', 'Masked', '--server', url, '--image', 'card.png', '--mask', 'mask.png', '-o', 'masked.png']);
+      expectExit(masked, 2);
+      expect(oneLine(masked)).toMatch(/mask_asset_id/);
+      expect(existsSync(file('masked.png'))).toBe(false);
+
       // No --server: the lock file says where the running server answers.
       const routed = await generate(['image', 'Found through the lock', '--size', '200x200', '-o', 'routed.png']);
       expect(routed).toMatchObject({ provider: 'local', width: 200, height: 200 });
