@@ -260,7 +260,9 @@ export class JobRunner {
         return this.#fail(job, record);
       }
       const request = toProviderRequest(job.request, resolved.target, images, inputs);
-      if (key && !started.submitted) await this.#runtime.keys.sent(provider, key);
+      // Not waited for: the script goes out on the shared connection in this turn, beside the
+      // request, and only has to land long before the rpm window (a minute) could end.
+      if (key && !started.submitted) void this.#runtime.keys.sent(provider, key);
       const sentAt = performance.now();
       const result = await engineMetrics(this.#runtime).timeAttempt(resolved.target, key?.id, () =>
         runAttempt(this.#runtime, { job, resolved, request, attempt, submitted: started.submitted, key, cancel }),
