@@ -199,17 +199,19 @@ describe('KeyPool across processes', () => {
     prefixes.push(prefix);
     let stored: KeyDefinition[] = [];
     let reads = 0;
-    const pool = new KeyPool({
-      limits: new FleetLimits(redis, prefix, { leaseTtlMs: 2000 }),
-      keys: [key('a')],
-      // Far longer than the test: only a forced read can see the new key.
-      refreshMs: 60_000,
-      maxWaitMs: 0,
-      loadStored: async () => {
-        reads += 1;
-        return stored;
-      },
-    });
+    // refreshMs far longer than the test: only a forced read can see a new key.
+    const newPool = () =>
+      new KeyPool({
+        limits: new FleetLimits(redis, prefix, { leaseTtlMs: 2000 }),
+        keys: [key('a')],
+        refreshMs: 60_000,
+        maxWaitMs: 0,
+        loadStored: async () => {
+          reads += 1;
+          return stored;
+        },
+      });
+    const pool = newPool();
     await pool.release('p', leased(await pool.acquire('p', 'default')));
     expect(reads).toBe(1);
     // Usable keys need no further read.
@@ -224,19 +226,9 @@ describe('KeyPool across processes', () => {
     expect(reads).toBe(2);
     await pool.release('p', added);
 
-    // With nothing usable even after the read, it gives up after that one read.
+    // With nothing usable even after the read, a fresh process gives up after that one read.
     stored = [];
-    const exhausted = await new KeyPool({
-      limits: new FleetLimits(redis, prefix, { leaseTtlMs: 2000 }),
-      keys: [key('a')],
-      refreshMs: 60_000,
-      maxWaitMs: 0,
-      loadStored: async () => {
-        reads += 1;
-        return stored;
-      },
-    }).acquire('p', 'default');
-    expect(exhausted.type).toBe('exhausted');
+    expect((await newPool().acquire('p', 'default')).type).toBe('exhausted');
     expect(reads).toBe(4);
     pool.close();
   });
