@@ -165,7 +165,10 @@ export class KeyPool {
       await this.refresh();
       const candidates = this.#candidates(provider, pool);
       if (candidates.length === 0) {
-        if (!reread && (reread = await this.#reread())) continue;
+        if (!reread && (await this.#reread())) {
+          reread = true;
+          continue;
+        }
         const disabled = this.all(provider).filter((key) => key.pool === pool || pool === defaultPool);
         return { type: 'exhausted', reason: disabled.map((key) => `${key.id}: inactive`).join('; ') || `pool ${pool} has no keys` };
       }
@@ -177,7 +180,10 @@ export class KeyPool {
         return { type: 'key', key: { id: chosen.id, secret: chosen.secret, pool: chosen.pool, leaseId } };
       }
       if (result.type === 'disabled') {
-        if (!reread && (reread = await this.#reread())) continue;
+        if (!reread && (await this.#reread())) {
+          reread = true;
+          continue;
+        }
         const usage = await this.limits.usage(candidates);
         return { type: 'exhausted', reason: candidates.map((key, index) => `${key.id}: ${usage[index]?.reason ?? usage[index]?.status}`).join('; ') };
       }
