@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const body = (index: number) =>
     JSON.stringify({ kind: 'image', prompt: `bench ${index}`, model: 'simulated/image', params: { width: 64, height: 64, simulate: { latency_ms: latencyMs } } });
 
-  /** One run of `count` jobs with at most --in-flight unfinished; resolves when all have finished. */
+  /** What one run of jobs measured. */
   interface Phase {
     latencies: number[];
     finishedAt: number[];
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     if (message.type !== 'succeeded' && message.type !== 'failed' && message.type !== 'canceled') return;
     finish(message.jobId, performance.now(), message.type === 'succeeded');
   });
+  /** One run of `count` jobs with at most --in-flight unfinished; resolves when all have finished. */
   async function phase(count: number, firstIndex: number): Promise<Phase> {
     const result: Phase = { latencies: [], finishedAt: [], lastSentAt: 0, failed: 0 };
     const submittedAt = new Map<string, number>();

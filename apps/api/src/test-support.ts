@@ -3,7 +3,7 @@
 // request wrote and sent nothing.
 import { expect } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { defaultTenantId, type Runtime } from '@mediagate/engine';
+import { defaultTenantId, type BudgetRefusal, type Runtime } from '@mediagate/engine';
 import type { Harness } from '../../../test/support/harness.ts';
 import { issueApiKey } from './auth/api-keys.ts';
 import { buildApi, type ApiOptions } from './index.ts';
@@ -56,7 +56,7 @@ export interface ApiErrorBody {
     message: string;
     field?: string;
     allowed?: (string | number)[];
-    budget?: { period: string; limit_usd: number; remaining_usd: number; estimate_usd: number };
+    budget?: BudgetRefusal;
   };
 }
 

@@ -9,7 +9,7 @@ import * as apiKeyStatements from './api-keys.ts';
 import * as batch from './batch-statements.ts';
 import { Batcher } from './batcher.ts';
 import { deleteJobRows, jobListConditions } from './job-queries.ts';
-import type { ClaimInput, CreatedJob, JobWithEvent } from './job-answers.ts';
+import type { ClaimInput, JobWithEvent } from './job-answers.ts';
 import { claimResult, completedJob, completionEvent, createdJob } from './job-answers.ts';
 import * as statements from './job-statements.ts';
 import type { BoundQuery, PreparedStatement } from './prepared.ts';
@@ -23,6 +23,7 @@ import type {
   AssetRecord,
   AttemptRecord,
   ClaimResult,
+  CreatedJob,
   JobEvent,
   JobEventType,
   JobGroupCount,

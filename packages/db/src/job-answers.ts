@@ -5,13 +5,11 @@
 // so the job's updated_at dates its attempt and event too; jsonb is copied as it reads back
 // (stored-json.ts); event data keys are written in jsonb's order. The repository suite compares
 // each answer with the stored rows.
-import type { AttemptRecord, ClaimResult, JobEvent, JobRecord, Json, NewAsset, NewJob, NewJobAttempt, Repository } from './repository.ts';
+import type { ClaimResult, CreatedJob, JobEvent, JobRecord, Json, NewAsset, NewJob, NewJobAttempt, Repository } from './repository.ts';
 import { jobFromJson } from './rows.ts';
 import { asStoredJson } from './stored-json.ts';
 
 export type JobWithEvent = { job: JobRecord; event: JobEvent };
-/** A created job; `started` when it was created with its first attempt (NewJob.attempt). */
-export type CreatedJob = JobWithEvent & { started?: { attempt: AttemptRecord; event: JobEvent } };
 export type ClaimInput = Parameters<Repository['claimJob']>[0];
 
 /**
@@ -87,7 +85,7 @@ export function claimResult(input: ClaimInput, raw: unknown, claimed: boolean): 
 }
 
 /** An attempt a statement just started on `job` (whose lastSeq is its event's), and that event, written at `at`. */
-function attemptStarted(input: NewJobAttempt, job: JobRecord, number: number, at: number): { attempt: AttemptRecord; event: JobEvent } {
+function attemptStarted(input: NewJobAttempt, job: JobRecord, number: number, at: number): NonNullable<CreatedJob['started']> {
   return {
     attempt: {
       id: input.id,

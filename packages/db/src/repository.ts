@@ -98,6 +98,13 @@ export interface NewJob {
   asyncCommit?: boolean;
 }
 
+/** What createJob answers; `started` when the job was created with its first attempt (NewJob.attempt). */
+export interface CreatedJob {
+  job: JobRecord;
+  event: JobEvent;
+  started?: { attempt: AttemptRecord; event: JobEvent };
+}
+
 /** The first attempt a job is created with (NewJob.attempt), on the job's first target. */
 export interface NewJobAttempt {
   id: string;
@@ -247,7 +254,7 @@ export interface Repository {
    * When the tenant already has a job with the same `idempotencyKey`, nothing is written and
    * that job and its first event are returned: check `job.id` against the id you passed.
    */
-  createJob(job: NewJob): Promise<{ job: JobRecord; event: JobEvent; started?: { attempt: AttemptRecord; event: JobEvent } }>;
+  createJob(job: NewJob): Promise<CreatedJob>;
   /** With tenantId, only that tenant's job. */
   getJob(id: string, tenantId?: string): Promise<JobRecord | undefined>;
   /** The tenant's job created under `idempotencyKey`, if any. */

@@ -116,5 +116,5 @@ export async function storeOutputs(
     if (stored.flushed) flushes.push(stored.flushed);
     assets.push(asset);
   }
-  return { assets, flushed: flushes.length === 0 ? Promise.resolve() : Promise.all(flushes) };
+  return { assets, flushed: Promise.all(flushes) };
 }

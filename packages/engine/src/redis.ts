@@ -23,6 +23,13 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** One turn's batch: the corked socket and the work to run before it is uncorked. */
+interface Turn {
+  /** Corked until the turn's write leaves; undefined while not connected (the offline queue holds commands then). */
+  socket: Redis['stream'] | undefined;
+  beforeWrite: (() => void)[];
+}
+
 /**
  * A connection whose commands of one turn of the event loop leave in one write: the first
  * command of a turn corks the socket and the check phase (setImmediate, after the I/O callbacks
@@ -31,12 +38,6 @@ export function redactUrl(url: string): string {
  * promise per command and wait for the previous batch's replies: about half the client CPU per
  * command at any concurrency.
  */
-interface Turn {
-  /** Corked until the turn's write leaves; undefined while not connected (the offline queue holds commands then). */
-  socket: Redis['stream'] | undefined;
-  beforeWrite: (() => void)[];
-}
-
 class TurnBatchedRedis extends Redis {
   #turn: Turn | undefined;
 

@@ -163,13 +163,9 @@ export async function submitOrReplayJob(
   options: SubmitOptions = {},
 ): Promise<SubmitOutcome> {
   const { fetched, ...plan } = await prepareJob(runtime, tenantId, input);
-  if (options.oneJob === true) {
-    try {
-      refuseFanOut(plan);
-    } catch (error) {
-      await fetched?.discard();
-      throw error;
-    }
+  if (options.oneJob === true && plan.route.fanOut) {
+    await fetched?.discard();
+    refuseFanOut(plan);
   }
   if (options.idempotencyKey !== undefined && !plan.route.fanOut) {
     // A replay answers with the job the key already holds before anything is stored or reserved:

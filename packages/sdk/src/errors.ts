@@ -1,5 +1,6 @@
 // The SDK's errors: one for answers the server gave (its `{ error: { … } }` body, classified
 // once here into a class per status a caller acts on), one for answers that never came.
+import type { BudgetRefusal } from '@mediagate/engine';
 import type { FanOutView } from './types.ts';
 
 /** The server answered, and not with a 2xx. Every refusal is one of these (or a subclass). */
@@ -70,14 +71,6 @@ export class MediagateRateLimitError extends MediagateError {
 
 /** Which budget period refused a job. */
 export type BudgetName = 'daily' | 'monthly';
-
-/** The figures of a budget refusal, as the server's 402 body carries them (`error.budget`). */
-export interface BudgetFigures {
-  period: BudgetName;
-  limit_usd: number;
-  remaining_usd: number;
-  estimate_usd: number;
-}
 
 /**
  * 402 `budget_exceeded`: the job would take the tenant past its daily or monthly budget, so
@@ -168,13 +161,13 @@ interface ErrorFields {
 interface ErrorDetails {
   field?: string;
   allowed?: readonly (string | number)[];
-  budget?: BudgetFigures;
+  budget?: BudgetRefusal;
 }
 
 type ErrorClass = new (status: number, code: string, message: string, details: ErrorDetails) => MediagateError;
 
 /** `error.budget` when it has the shape the server sends, else undefined. */
-function budgetFigures(value: unknown): BudgetFigures | undefined {
+function budgetFigures(value: unknown): BudgetRefusal | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { period, limit_usd, remaining_usd, estimate_usd } = value as Record<string, unknown>;
   if (period !== 'daily' && period !== 'monthly') return undefined;

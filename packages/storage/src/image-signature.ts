@@ -2,20 +2,18 @@
 // file-type applies to them, without its general detection (a tokenizer and a 4 KiB buffer per call).
 import type { ImageFormat } from './image-structure.ts';
 
+const ascii = (text: string): number[] => Array.from(text, (character) => character.charCodeAt(0));
 const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const jpeg = [0xff, 0xd8, 0xff];
+const gif = ascii('GIF');
+const riff = ascii('RIFF');
+const webp = ascii('WEBP');
 /** JPEG-LS shares JPEG's first three bytes; file-type names it apart. */
 const jpegLsMarker = 0xf7;
 
 function startsWith(head: Uint8Array, bytes: readonly number[], offset = 0): boolean {
   if (head.length < offset + bytes.length) return false;
   for (let index = 0; index < bytes.length; index += 1) if (head[offset + index] !== bytes[index]) return false;
-  return true;
-}
-
-function ascii(head: Uint8Array, text: string, offset: number): boolean {
-  if (head.length < offset + text.length) return false;
-  for (let index = 0; index < text.length; index += 1) if (head[offset + index] !== text.charCodeAt(index)) return false;
   return true;
 }
 
@@ -43,7 +41,7 @@ function isPng(head: Buffer): boolean | undefined {
 export function imageSignature(head: Buffer): ImageFormat | undefined {
   if (startsWith(head, png)) return isPng(head) ? 'png' : undefined;
   if (startsWith(head, jpeg)) return head.length > 3 && head[3] !== jpegLsMarker ? 'jpeg' : undefined;
-  if (ascii(head, 'GIF', 0)) return 'gif';
-  if (ascii(head, 'RIFF', 0) && ascii(head, 'WEBP', 8)) return 'webp';
+  if (startsWith(head, gif)) return 'gif';
+  if (startsWith(head, riff) && startsWith(head, webp, 8)) return 'webp';
   return undefined;
 }

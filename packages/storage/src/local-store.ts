@@ -100,8 +100,9 @@ export class LocalAssetStore implements AssetStore {
       }
       await this.moveIntoPlace(tmpPath, key);
     } catch (error) {
-      // The flush (if started) closes the file when it ends; else it is closed here.
-      await (flushed ?? (fd === undefined ? undefined : closeFile(fd)))?.catch(() => undefined);
+      // A flush under way closes the file when it ends; else it is closed here.
+      if (flushed !== undefined) await flushed.catch(() => undefined);
+      else if (fd !== undefined) await closeFile(fd).catch(() => undefined);
       await rm(tmpPath, { force: true });
       throw error;
     }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { GenerationRequestInput } from '@mediagate/core';
-import type { AssetView, JobView } from '@mediagate/api';
+import type { AssetView, JobView, fanOutView } from '@mediagate/api';
 import type { ApiClient } from '../client.ts';
 import type { ProgressDisplay } from '../progress.ts';
 import { saveResult, type GenerateResult } from '../result.ts';
@@ -13,12 +13,7 @@ import { probeImageFile } from '@mediagate/engine';
 type JobWithOutputs = JobView & { outputs: AssetView[] };
 
 /** What POST /v1/jobs answers for a fan-out route: a job per target, under one batch. */
-interface FanOutAnswer {
-  object: 'fan_out';
-  batch_id: string;
-  route: string;
-  jobs: { id: string; target: string }[];
-}
+type FanOutAnswer = ReturnType<typeof fanOutView>;
 
 /** Thrown when the server ran a fan-out route: its jobs go on there; this command follows one job. */
 export class FanOutStartedError extends Error {
