@@ -1,17 +1,21 @@
 // What Mediagate adds to an image request: POST /v1/images/generations through a listening
 // `mediagate start` (job row, queue, worker, provider call, output check, asset write, answer)
 // against POSTing the same request to the simulated provider's own HTTP endpoint, side by side.
+// With PostgreSQL a third path, the floor (bench/floor-server.ts), does only what the route's
+// promise needs (a job row, the provider call, the object written and flushed, the row completed)
+// with the same libraries and none of Mediagate: it shows what the machine charges for that work
+// in the same run, and what Mediagate's own machinery costs above it.
 //
 //   npx tsx bench/openai-overhead.ts [--requests 400] [--warmup 1000] [--database postgres|pglite] [--size 64]
 //
-// Both paths get the same image (the simulated provider at 0 ms latency) over keep-alive
-// connections from undici pools; each concurrency level runs direct, then Mediagate, each after
-// --warmup requests of its own that are left out of every figure (the server's hot paths are
-// compiled by then, as in a server that has been up for a while).
+// Every path gets the same image (the simulated provider at 0 ms latency) over keep-alive
+// connections from undici pools; each concurrency level runs direct, floor, then Mediagate, each
+// after --warmup requests of its own that are left out of every figure (the servers' hot paths
+// are compiled by then, as in a server that has been up for a while).
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startSimulatedServer } from '@mediagate/providers';
-import { cpuMs, quantile, round, startServer } from './server.ts';
+import { cpuMs, quantile, round, startFloorServer, startServer, type FloorServer } from './server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1000' },
     database: { type: 'string', default: 'postgres' },
     port: { type: 'string', default: '7981' },
+    'floor-port': { type: 'string', default: '7982' },
     size: { type: 'string', default: '64' },
     concurrency: { type: 'string', default: '1,64' },
   },
@@ -31,6 +36,8 @@ const levels = values.concurrency.split(',').map(Number);
 interface Path {
   name: string;
   pool: Pool;
+  /** The server process whose CPU the path's figures include, if any. */
+  pid?: number;
   send(index: number): Promise<void>;
 }
 
@@ -59,7 +66,23 @@ async function main(): Promise<void> {
     simulatedUrl: simulated.url,
     env: { MEDIAGATE_OPENAI_IMAGE_MODEL: 'simulated/image', MEDIAGATE_CONCURRENCY_SIMULATED: '128' },
   });
+  const floorServer: FloorServer | undefined =
+    values.database === 'postgres' ? await startFloorServer({ port: Number(values['floor-port']), simulatedUrl: simulated.url }) : undefined;
   const maxConcurrency = Math.max(...levels);
+  const imageRequest = (origin: string, headers: Record<string, string>): Path => ({
+    name: '',
+    pool: new Pool(origin, { connections: maxConcurrency, keepAliveTimeout: 30_000 }),
+    async send(index) {
+      const response = await this.pool.request({
+        path: '/v1/images/generations',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model: 'simulated/image', prompt: `overhead ${index}`, size: `${size}x${size}`, response_format: 'b64_json' }),
+      });
+      const body = (await response.body.json()) as { data?: { b64_json?: string }[] };
+      if (response.statusCode !== 200 || !body.data?.[0]?.b64_json) throw new Error(`${this.name} answered ${response.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
+    },
+  });
   const direct: Path = {
     name: 'direct',
     pool: new Pool(simulated.url, { connections: maxConcurrency, keepAliveTimeout: 30_000 }),
@@ -74,54 +97,51 @@ async function main(): Promise<void> {
       if (response.statusCode !== 200 || bytes.length === 0) throw new Error(`simulated provider answered ${response.statusCode}`);
     },
   };
-  const mediagate: Path = {
-    name: 'mediagate',
-    pool: new Pool(server.origin, { connections: maxConcurrency, keepAliveTimeout: 30_000 }),
-    async send(index) {
-      const response = await this.pool.request({
-        path: '/v1/images/generations',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...server.headers },
-        body: JSON.stringify({ model: 'simulated/image', prompt: `overhead ${index}`, size: `${size}x${size}`, response_format: 'b64_json' }),
-      });
-      const body = (await response.body.json()) as { data?: { b64_json?: string }[] };
-      if (response.statusCode !== 200 || !body.data?.[0]?.b64_json) throw new Error(`Mediagate answered ${response.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
-    },
-  };
+  const floor: Path | undefined = floorServer && { ...imageRequest(floorServer.origin, {}), name: 'floor', pid: floorServer.process.pid };
+  const mediagate: Path = { ...imageRequest(server.origin, server.headers), name: 'mediagate', pid: server.process.pid };
+  const paths = floor ? [direct, floor, mediagate] : [direct, mediagate];
 
   try {
-    await measure(server.process.pid ?? 0, direct, mediagate);
+    await measure(paths);
   } finally {
-    await direct.pool.close();
-    await mediagate.pool.close();
+    for (const path of paths) await path.pool.close();
     await server.stop();
+    await floorServer?.stop();
     await simulated.close();
   }
 }
 
-async function measure(serverPid: number, direct: Path, mediagate: Path): Promise<void> {
+const figures = (latencies: number[]) => ({ p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) });
+
+async function measure(paths: Path[]): Promise<void> {
   const rows = [];
   for (const concurrency of levels) {
     const count = Math.max(requests, concurrency * 20);
     const measured: Record<string, number[]> = {};
-    let serverCpuMsPerRequest = NaN;
-    for (const path of [direct, mediagate]) {
+    const cpuPerRequest: Record<string, number> = {};
+    for (const path of paths) {
       if (warmup > 0) await run(path, concurrency, warmup); // JIT, pools, caches
-      const cpuBefore = await cpuMs(serverPid);
+      const cpuBefore = path.pid === undefined ? 0 : await cpuMs(path.pid);
       measured[path.name] = await run(path, concurrency, count);
-      if (path === mediagate) serverCpuMsPerRequest = ((await cpuMs(serverPid)) - cpuBefore) / count;
+      if (path.pid !== undefined) cpuPerRequest[path.name] = ((await cpuMs(path.pid)) - cpuBefore) / count;
     }
-    const [a, b] = [measured.direct ?? [], measured.mediagate ?? []];
+    const [a, b, f] = [measured.direct ?? [], measured.mediagate ?? [], measured.floor];
     rows.push({
       concurrency,
       requests: count,
       warmup,
-      directMs: { p50: round(quantile(a, 0.5)), p99: round(quantile(a, 0.99)) },
-      mediagateMs: { p50: round(quantile(b, 0.5)), p99: round(quantile(b, 0.99)) },
+      directMs: figures(a),
+      mediagateMs: figures(b),
       overheadP50Ms: round(quantile(b, 0.5) - quantile(a, 0.5)),
       overheadP99Ms: round(quantile(b, 0.99) - quantile(a, 0.99)),
       ratioP50: round(quantile(b, 0.5) / quantile(a, 0.5)),
-      serverCpuMsPerRequest: round(serverCpuMsPerRequest),
+      serverCpuMsPerRequest: round(cpuPerRequest.mediagate ?? NaN),
+      ...(f && {
+        floorMs: figures(f),
+        floorOverheadP50Ms: round(quantile(f, 0.5) - quantile(a, 0.5)),
+        aboveFloorP50Ms: round(quantile(b, 0.5) - quantile(f, 0.5)),
+        floorCpuMsPerRequest: round(cpuPerRequest.floor ?? NaN),
+      }),
     });
   }
   process.stdout.write(`${JSON.stringify({ scenario: `openai images overhead, ${values.database}, ${size}x${size}`, rows })}\n`);

@@ -68,6 +68,40 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
   };
 }
 
+export interface FloorServer {
+  origin: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/floor-server.ts as a child process on a throwaway PostgreSQL database. */
+export async function startFloorServer(options: { port: number; simulatedUrl: string }): Promise<FloorServer> {
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'mediagate-floor-'));
+  const database = await createTestDatabase();
+  const script = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(options.port), database.url, options.simulatedUrl, directory], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (text.includes('floor server ready')) resolve();
+      else process.stderr.write(text);
+    });
+    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+  });
+  return {
+    origin: `http://127.0.0.1:${options.port}`,
+    process: child,
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+      await database.drop();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
 /** User + system CPU milliseconds a process has used so far (Linux). */
 export async function cpuMs(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
