@@ -12,7 +12,8 @@ for run in $(seq 1 "$repeats"); do
 done
 # The rate-limit headline (medians over its own three runs).
 npx tsx bench/rate-limits.ts --runs "$repeats" 2>/dev/null | tail -1
-# The OpenAI image route against the simulated provider directly, and SSE fan-out to 1,000 clients.
+# The OpenAI image route against the simulated provider directly and against the floor, and SSE
+# fan-out to 1,000 clients.
 for run in $(seq 1 "$repeats"); do
   npx tsx bench/openai-overhead.ts --requests 400 --concurrency 1,64 --database postgres 2>/dev/null | tail -1
   npx tsx bench/sse-fanout.ts --subscribers 1000 --latency 12000 --database postgres 2>/dev/null | tail -1
