@@ -13,7 +13,7 @@ let inject: Inject;
 
 beforeAll(async () => {
   harness = await createHarness({ keys: { simulated: [{ id: 'k1', secret: 'sk-very-secret' }] } });
-  ({ app, inject } = await buildTestApi(harness.runtime, { bodyLimit: 2 * 1024 * 1024 }));
+  ({ app, inject } = await buildTestApi(harness.runtime, { bodyLimit: 2 * 1024 * 1024, maxUploadBytes: 2 * 1024 * 1024 }));
 });
 afterAll(async () => {
   await app?.close();

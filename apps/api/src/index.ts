@@ -34,9 +34,14 @@ export type { createKeyBody } from './admin/routes-admin-keys.ts';
 export type { addProviderKeyBody } from './admin/routes-provider-keys.ts';
 
 export interface ApiOptions {
-  /** Largest request body, bytes (uploads included). */
+  /** Largest JSON request body, bytes (default 20 MiB); uploads have `maxUploadBytes` instead. */
   bodyLimit?: number;
-  /** Largest upload, bytes; else MEDIAGATE_MAX_UPLOAD_BYTES (settings), capped by `bodyLimit`. */
+  /**
+   * Largest upload, bytes: the image of POST /v1/uploads and each file sent to /v1/images/edits
+   * and /v1/videos; else MEDIAGATE_MAX_UPLOAD_BYTES (settings). Independent of `bodyLimit` and may
+   * exceed it: an image is kept as bytes (form files streamed to disk), while a JSON body is parsed
+   * into objects on the event loop, so the same size costs far more there.
+   */
   maxUploadBytes?: number;
   logger?: boolean;
   /** Key for /v1/admin/keys and the queue board at /admin/queues; else MEDIAGATE_ADMIN_KEY (unset: both are off). */
@@ -51,7 +56,8 @@ export interface ApiOptions {
 export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 20 * 1024 * 1024;
   // One setting for every way an image comes in (uploads and image_urls), read once at start.
-  const maxUploadBytes = options.maxUploadBytes ?? Math.min(runtime.settings.maxUploadBytes, bodyLimit);
+  // Not capped by `bodyLimit`: the upload routes set their own limits from it.
+  const maxUploadBytes = options.maxUploadBytes ?? runtime.settings.maxUploadBytes;
   const app = Fastify({
     loggerInstance: (options.logger === false ? undefined : runtime.logger) as FastifyBaseLogger | undefined,
     bodyLimit,
@@ -77,7 +83,7 @@ export async function buildApi(runtime: Runtime, options: ApiOptions = {}): Prom
   registerAssetRoutes(app, runtime);
   registerUploadRoutes(app, runtime, { maxUploadBytes });
   registerWebhookRoutes(app, runtime);
-  registerOpenAiRoutes(app, runtime);
+  registerOpenAiRoutes(app, runtime, { maxUploadBytes });
   registerAdminRoutes(app, runtime, { keys, ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }) });
   await app.ready();
   return app;

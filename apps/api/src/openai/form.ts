@@ -22,6 +22,7 @@ export interface FormInput {
 }
 
 export interface FormLimits {
+  /** Largest file, bytes: the upload limit (MEDIAGATE_MAX_UPLOAD_BYTES), not the JSON body limit. */
   fileBytes: number;
   files: number;
   fieldBytes: number;
@@ -32,11 +33,16 @@ function tooLarge(message: string, field: string): InputError {
   return new InputError(message, { field, status: 413, code: 'payload_too_large' });
 }
 
+/** The 413 for a file (or data URL) past the upload limit, naming the limit and its setting. */
+function fileTooLarge(field: string, what: string, maxBytes: number): InputError {
+  return tooLarge(`${field}: ${what} larger than the ${maxBytes}-byte upload limit (MEDIAGATE_MAX_UPLOAD_BYTES)`, field);
+}
+
 /** The multipart plugin's and busboy's errors, as the API's own. */
 function multipartError(error: unknown, limits: FormLimits, field: string): unknown {
   if (error instanceof InputError) return error;
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(`${field}: file larger than ${limits.fileBytes} bytes`, field);
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return fileTooLarge(field, 'file', limits.fileBytes);
   if (code === 'FST_FILES_LIMIT') return tooLarge(`body: at most ${limits.files} files per request`, 'body');
   if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return tooLarge('body: too many form fields', 'body');
   const reason = error instanceof Error ? error.message : String(error);
@@ -72,7 +78,7 @@ async function readMultipart(request: FastifyRequest, dir: string, limits: FormL
       if (part.type === 'file') {
         const file = path.join(dir, `upload-${files.length}`);
         await pipeline(part.file, createWriteStream(file));
-        if (part.file.truncated) throw tooLarge(`${part.fieldname}: file larger than ${limits.fileBytes} bytes`, part.fieldname);
+        if (part.file.truncated) throw fileTooLarge(part.fieldname, 'file', limits.fileBytes);
         files.push({ field: part.fieldname.replace(/\[\]$/, ''), filename: part.filename, path: file });
       } else {
         if (part.valueTruncated) throw tooLarge(`${part.fieldname}: longer than ${limits.fieldBytes} bytes`, part.fieldname);
@@ -103,7 +109,7 @@ export async function writeDataUrl(dir: string, field: string, url: string, maxB
     throw new InputError(`${field}: give a data:image/...;base64 URL or an uploaded file; remote URLs are not fetched yet`, { field });
   }
   const bytes = Buffer.from(match[1] ?? '', 'base64');
-  if (bytes.length > maxBytes) throw tooLarge(`${field}: image larger than ${maxBytes} bytes`, field);
+  if (bytes.length > maxBytes) throw fileTooLarge(field, 'image', maxBytes);
   const file = path.join(dir, 'data-url');
   await writeFile(file, bytes);
   return { field, filename: field, path: file };

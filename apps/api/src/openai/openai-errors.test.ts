@@ -41,7 +41,7 @@ async function listen(server: FastifyInstance): Promise<string> {
 
 beforeAll(async () => {
   harness = await createHarness({ extraProviders: [faulty], settings: { maxAttempts: 1 } });
-  ({ app, apiKey } = await buildTestApi(harness.runtime, { bodyLimit: 64 * 1024 }));
+  ({ app, apiKey } = await buildTestApi(harness.runtime, { bodyLimit: 64 * 1024, maxUploadBytes: 64 * 1024 }));
   origin = await listen(app);
   client = new OpenAI({ baseURL: `${origin}/v1`, apiKey, maxRetries: 0, timeout: 30_000 });
 });
@@ -120,7 +120,7 @@ describe('bodies', () => {
     const big = await toFile(Buffer.alloc(100 * 1024, 1), 'big.png', { type: 'image/png' });
     const tooLarge = await caught(client.images.edit({ prompt: 'x', image: big }));
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.message).toMatch(/image.*larger than 65536 bytes/);
+    expect(tooLarge.message).toMatch(/image.*larger than the 65536-byte upload limit \(MEDIAGATE_MAX_UPLOAD_BYTES\)/);
     const json = await fetch(`${origin}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{"prompt":"x"}' });
     expect(json.status).toBe(415);
     expect(((await json.json()) as { error: { message: string } }).error.message).toContain('multipart/form-data');

@@ -15,6 +15,8 @@ export interface OpenAiRouteOptions {
   defaults?: OpenAiDefaults;
   /** How long images and speech requests wait for their job; 10 minutes by default. */
   waitTimeoutMs?: number;
+  /** Largest file in a multipart request (edits' images and mask, a video's reference), bytes; else MEDIAGATE_MAX_UPLOAD_BYTES. */
+  maxUploadBytes?: number;
 }
 
 export function registerOpenAiRoutes(app: FastifyInstance, runtime: Runtime, options: OpenAiRouteOptions = {}): void {
@@ -25,8 +27,9 @@ export function registerOpenAiRoutes(app: FastifyInstance, runtime: Runtime, opt
     hub,
     defaults: options.defaults ?? openAiDefaultsFromEnv(),
     waitTimeoutMs: options.waitTimeoutMs ?? 10 * 60_000,
-    // OpenAI takes up to 16 images per edit; each file may be as large as a whole JSON body.
-    limits: { fileBytes: app.initialConfig.bodyLimit ?? 20 * 1024 * 1024, files: 17, fieldBytes: 256 * 1024 },
+    // OpenAI takes up to 16 images per edit (plus a mask), each up to the upload limit. Files are
+    // streamed to disk, and Fastify's bodyLimit does not bound a multipart stream: these are the limits.
+    limits: { fileBytes: options.maxUploadBytes ?? runtime.settings.maxUploadBytes, files: 17, fieldBytes: 256 * 1024 },
   };
   registerImageRoutes(app, context);
   registerSpeechRoutes(app, context);
