@@ -1,7 +1,7 @@
 // Everything a Mediagate process needs, opened once: settings, database, asset store, Redis,
 // queues, event bus, providers and keys. The api, worker and CLI all start from here.
 import path from 'node:path';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { InputError } from '@mediagate/core';
 import { openDatabase, type Repository } from '@mediagate/db';
@@ -75,8 +75,15 @@ export interface RuntimeOptions {
   config?: MediagateConfig;
 }
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { pid: process.pid }, redact: { paths: ['*.secret', '*.authorization', '*.apiKey'], censor: '[redacted]' } }, pino.destination(2));
+/**
+ * Fields never written out, wherever a log call puts them: at the top, one level down (a key, a
+ * provider, headers) or in the headers of a logged request or error.
+ */
+const redactedPaths = ['secret', 'authorization', 'apiKey', '*.secret', '*.authorization', '*.apiKey', '*.headers.authorization', 'err.config.headers.authorization'];
+
+/** The process's logger: JSON lines on stderr (tests pass a `destination` to read them). */
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination: DestinationStream = pino.destination(2)): Logger {
+  return pino({ level, base: { pid: process.pid }, redact: { paths: redactedPaths, censor: '[redacted]' } }, destination);
 }
 
 /**
