@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
+import { until } from '../../../test/support/until.ts';
 import type { AssetView, JobView } from './index.ts';
 import { buildTestApi, expectApiError, sideEffects, type Inject } from './test-support.ts';
 
@@ -298,6 +299,65 @@ describe('system routes', () => {
     expect(simulated?.models.map((model) => model.id)).toContain('simulated/image');
     const card = data.find((provider) => provider.id === 'local')?.models.find((model) => model.id === 'local/card');
     expect(card?.capabilities).toMatchObject({ kind: 'image', modes: ['text-to-image', 'image-to-image'] });
+  });
+
+  it('shows each key of a keyed provider with its status and health, and an operator\'s disable and enable', async () => {
+    const adminKey = 'test-admin-key-api-providers';
+    const keyed = await createHarness({ keys: { simulated: [{ id: 'k1', secret: 'sk-first-secret' }, { id: 'k2', secret: 'sk-second-secret' }] } });
+    const { app: keyedApp, inject: keyedInject } = await buildTestApi(keyed.runtime, { adminKey });
+    type Health = { attempts: number; success_rate: number | null; p50_ms: number | null; p95_ms: number | null };
+    type Key = { id: string; pool: string; source: string; status: string; reason?: string; in_flight: number; requests_today: number; health: Health };
+    type Provider = { id: string; requires_key: boolean; status: string; health: Health; pools: string[]; keys: Key[] };
+    const simulated = async () => {
+      const response = await keyedInject({ method: 'GET', url: '/v1/providers' });
+      expect(response.statusCode).toBe(200);
+      const provider = response.json<{ data: Provider[] }>().data.find((entry) => entry.id === 'simulated');
+      expect(provider).toBeDefined();
+      return provider as Provider;
+    };
+    const admin = (url: string) => keyedInject({ method: 'POST', url, headers: { authorization: `Bearer ${adminKey}` } });
+    try {
+      const fresh = await simulated();
+      const noAttempts = { attempts: 0, success_rate: null, p50_ms: null, p95_ms: null };
+      expect(fresh).toMatchObject({ requires_key: true, status: 'ok', health: noAttempts, pools: ['default'] });
+      expect(fresh.keys).toEqual([
+        expect.objectContaining({ id: 'k1', pool: 'default', source: 'env', status: 'active', in_flight: 0, requests_today: 0, health: noAttempts }),
+        expect.objectContaining({ id: 'k2', pool: 'default', source: 'env', status: 'active', in_flight: 0, requests_today: 0, health: noAttempts }),
+      ]);
+      expect(fresh.keys.some((key) => 'reason' in key)).toBe(false);
+
+      // One job: its key and the provider each count one succeeded attempt.
+      const job = await keyed.submit({ kind: 'image', prompt: 'Counted', model: 'simulated/image', params: { width: 64, height: 64 } });
+      expect((await keyed.waitFor(job.id)).status).toBe('succeeded');
+      const [attempt] = await keyed.runtime.repo.listAttempts(job.id);
+      await until(async () => (await simulated()).health.attempts === 1, 10_000, 'the attempt in the provider\'s health');
+      const used = await simulated();
+      expect(used.health).toMatchObject({ attempts: 1, success_rate: 1 });
+      expect(used.health.p50_ms).toBeGreaterThanOrEqual(0);
+      expect(used.health.p95_ms).toBe(used.health.p50_ms);
+      const usedKey = used.keys.find((key) => key.id === attempt?.keyId);
+      expect(usedKey).toMatchObject({ status: 'active', requests_today: 1, health: used.health });
+      expect(used.keys.find((key) => key.id !== attempt?.keyId)?.health).toEqual(noAttempts);
+
+      // An operator disables k2: it shows as inactive with the reason; k1 stays active.
+      expect((await admin('/v1/admin/providers/simulated/keys/k2/disable')).statusCode).toBe(200);
+      const disabled = await simulated();
+      expect(disabled.keys.map((key) => [key.id, key.status])).toEqual([
+        ['k1', 'active'],
+        ['k2', 'inactive'],
+      ]);
+      expect(disabled.keys[1]?.reason).toBe('disabled by an operator');
+      expect((await admin('/v1/admin/providers/simulated/keys/k2/enable')).statusCode).toBe(200);
+      const enabled = await simulated();
+      expect(enabled.keys.map((key) => [key.id, key.status])).toEqual([
+        ['k1', 'active'],
+        ['k2', 'active'],
+      ]);
+      expect(enabled.keys[1]).not.toHaveProperty('reason');
+    } finally {
+      await keyedApp.close();
+      await keyed.close();
+    }
   });
 
   it('reports health', async () => {

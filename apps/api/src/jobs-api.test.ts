@@ -1,10 +1,15 @@
 // The job routes beyond create-and-read, driven with app.inject(): Idempotency-Key replays and
-// conflicts, list filters and cursors, deleting jobs with their stored bytes, and cost estimates.
+// conflicts, list filters and cursors, deleting jobs with their stored bytes, cost estimates and
+// what a finished job says it cost, metadata and priority, and reference images by URL.
 import { access } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import sharp from 'sharp';
 import { newId } from '@mediagate/core';
 import { submitJob } from '@mediagate/engine';
+import { startWorkers } from '@mediagate/worker';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import type { AssetView, JobView } from './index.ts';
 import type { PricedModel } from './routes-estimate.ts';
@@ -34,6 +39,33 @@ async function waitViaApi(id: string): Promise<JobWithOutputs> {
   const job = await harness.waitFor(id);
   expect(job.status).toBe('succeeded');
   return (await inject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
+}
+
+interface ImageServer {
+  base: string;
+  hits: string[];
+  close(): Promise<void>;
+}
+
+/** A server on 127.0.0.1 only that answers /photo.png with `png` (and 404 otherwise), recording each path asked for. */
+async function serveImage(png: Buffer): Promise<ImageServer> {
+  const hits: string[] = [];
+  const server: Server = createServer((request, response) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://test');
+    hits.push(pathname);
+    if (pathname === '/photo.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    else response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    hits,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -254,5 +286,179 @@ describe('POST /v1/estimate', () => {
     });
     const error = expectApiError(await post('/v1/estimate', { kind: 'image', prompt: 'x', model: 'local/card', image_asset_ids: [asset.id] }), 404, 'image_asset_ids[0]');
     expect(error.code).toBe('not_found');
+  });
+});
+
+describe('POST /v1/jobs metadata', () => {
+  it('answers the metadata unchanged on create, on GET /v1/jobs/:id and in the list', async () => {
+    const metadata = { campaign: 'spring-2026', customer_id: '000482', 'order.line': '3', price: '12.50', note: 'Grüße aus 東京 & "quotes" \\ {json}' };
+    const created = await post('/v1/jobs', { kind: 'image', prompt: `Metadata ${newId('job')}`, model: 'local/card', params: { width: 64, height: 64 }, metadata });
+    expect(created.statusCode, created.body).toBe(201);
+    const job = created.json<JobView>();
+    expect(job.metadata).toEqual(metadata);
+    const done = await waitViaApi(job.id);
+    expect(done.metadata).toEqual(metadata);
+    const listed = (await inject({ method: 'GET', url: '/v1/jobs?provider=local&limit=200' })).json<Page>().data.find((entry) => entry.id === job.id);
+    expect(listed?.metadata).toEqual(metadata);
+    // No metadata is an empty object, not null.
+    const plain = await post('/v1/jobs', { kind: 'image', prompt: `No metadata ${newId('job')}`, model: 'local/card', params: { width: 64, height: 64 } });
+    expect(plain.json<JobView>().metadata).toEqual({});
+  });
+
+  it('takes string pairs only: nested objects, numbers and too many keys are a 400 naming the key, storing nothing', async () => {
+    const body = (metadata: unknown) => ({ kind: 'image', prompt: 'Bad metadata', model: 'simulated/image', metadata });
+    const before = await sideEffects(harness);
+    expectApiError(await post('/v1/jobs', body({ customer: { id: 'c_1', tier: 'gold' } })), 400, 'metadata.customer');
+    expectApiError(await post('/v1/jobs', body({ campaign: 'spring', count: 3 })), 400, 'metadata.count');
+    expectApiError(await post('/v1/jobs', body(['spring'])), 400, 'metadata');
+    expectApiError(await post('/v1/jobs', body({ note: 'x'.repeat(1001) })), 400, 'metadata.note');
+    const tooMany = expectApiError(await post('/v1/jobs', body(Object.fromEntries(Array.from({ length: 51 }, (_, index) => [`k${index}`, 'v'])))), 400, 'metadata');
+    expect(tooMany.message).toMatch(/at most 50 keys/);
+    expect(await sideEffects(harness)).toEqual(before);
+  });
+});
+
+describe('POST /v1/jobs priority', () => {
+  it('shows the priority given on the answer, the job and the list, and 50 when absent', async () => {
+    for (const [priority, shown] of [
+      [1, 1],
+      [100, 100],
+      [undefined, 50],
+    ] as const) {
+      const created = await post('/v1/jobs', { kind: 'image', prompt: `Priority ${priority}`, model: 'local/card', params: { width: 64, height: 64 }, ...(priority === undefined ? {} : { priority }) });
+      expect(created.statusCode, created.body).toBe(201);
+      const job = created.json<JobView>();
+      expect(job.priority).toBe(shown);
+      expect((await waitViaApi(job.id)).priority).toBe(shown);
+      const listed = (await inject({ method: 'GET', url: '/v1/jobs?provider=local&limit=200' })).json<Page>().data.find((entry) => entry.id === job.id);
+      expect(listed?.priority).toBe(shown);
+    }
+  });
+
+  it('refuses a priority outside 1–100 or not a whole number with a 400 naming priority, storing and sending nothing', async () => {
+    const body = (priority: unknown) => ({ kind: 'image', prompt: 'Bad priority', model: 'simulated/image', priority });
+    const before = await sideEffects(harness);
+    // Whatever is wrong with it, the answer names the field and the whole allowed range.
+    for (const priority of [0, -3, 101, 2.5, '10', null, true, [1]]) {
+      const error = expectApiError(await post('/v1/jobs', body(priority)), 400, 'priority');
+      expect(error.message).toBe('priority: a whole number from 1 (runs first) to 100 (runs last)');
+    }
+    expect(await sideEffects(harness)).toEqual(before);
+  });
+
+  it('runs jobs queued while no worker was up in priority order once one slot frees, lowest number first', async () => {
+    const idle = await createHarness({ workers: false });
+    const { app: idleApp, inject: idleAppInject } = await buildTestApi(idle.runtime);
+    let fleet: Awaited<ReturnType<typeof startWorkers>> | undefined;
+    try {
+      const priorities = [90, 10, 50, 30, 70];
+      const ids = new Map<string, number>();
+      for (const priority of priorities) {
+        const created = await idleAppInject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', prompt: `Order ${priority}`, model: 'local/card', params: { width: 64, height: 64 }, priority } });
+        expect(created.json<JobView>()).toMatchObject({ status: 'queued', priority });
+        ids.set(created.json<JobView>().id, priority);
+      }
+      // One worker slot on local's queue: the queued jobs run one at a time, in the queue's order.
+      fleet = await startWorkers(idle.runtime, { providers: ['local'], concurrency: { local: 1 } });
+      const done = await Promise.all([...ids.keys()].map(async (id) => {
+        expect((await idle.waitFor(id)).status).toBe('succeeded');
+        return (await idleAppInject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobView>();
+      }));
+      const byStart = [...done].sort((a, b) => Date.parse(a.started_at ?? '') - Date.parse(b.started_at ?? ''));
+      expect(byStart.map((job) => job.priority)).toEqual([10, 30, 50, 70, 90]);
+      // One at a time: each started after the one before it finished.
+      for (let index = 1; index < byStart.length; index++) {
+        expect(Date.parse(byStart[index]?.started_at ?? '')).toBeGreaterThanOrEqual(Date.parse(byStart[index - 1]?.finished_at ?? ''));
+      }
+    } finally {
+      await fleet?.close();
+      await idleApp.close();
+      await idle.close();
+    }
+  });
+});
+
+describe('what a finished job says it cost', () => {
+  type Estimate = { estimate: PricedModel };
+
+  it('shows progress 100 and the model\'s price as the estimated and the actual cost', async () => {
+    const cases = [
+      // simulated/image: $0.01 per image.
+      { body: { kind: 'image', prompt: `Priced image ${newId('job')}`, model: 'simulated/image', params: { width: 64, height: 64 } }, usd: 0.01 },
+      // simulated/speech: $0.015 per 1,000 characters of the prompt; 250 characters.
+      { body: { kind: 'speech', prompt: 'a'.repeat(250), model: 'simulated/speech', params: { duration: 1 } }, usd: 0.00375 },
+      // local/card is free.
+      { body: { kind: 'image', prompt: `Free card ${newId('job')}`, model: 'local/card', params: { width: 64, height: 64 } }, usd: 0 },
+    ];
+    for (const { body, usd } of cases) {
+      const label = body.model;
+      const estimate = await post('/v1/estimate', body);
+      expect(estimate.statusCode, estimate.body).toBe(200);
+      expect(estimate.json<Estimate>().estimate.usd, label).toBe(usd);
+
+      const created = await post('/v1/jobs', body);
+      expect(created.statusCode, created.body).toBe(201);
+      const job = created.json<JobView>();
+      expect([job.estimated_cost_usd, job.actual_cost_usd], label).toEqual([usd, null]);
+      const done = await waitViaApi(job.id);
+      expect(done, label).toMatchObject({ status: 'succeeded', progress: 100, estimated_cost_usd: usd, actual_cost_usd: usd });
+      const attempts = (done as JobWithOutputs & { attempts: { status: string; cost_usd: number | null }[] }).attempts;
+      expect(attempts.map((attempt) => [attempt.status, attempt.cost_usd]), label).toEqual([['succeeded', usd]]);
+      const listed = (await inject({ method: 'GET', url: '/v1/jobs?limit=200' })).json<Page>().data.find((entry) => entry.id === job.id);
+      expect(listed, label).toMatchObject({ progress: 100, estimated_cost_usd: usd, actual_cost_usd: usd });
+    }
+  });
+});
+
+describe('POST /v1/jobs with image_urls', () => {
+  it('fetches an allowlisted loopback image once, stores it as the job\'s reference and uses it; another loopback server is a 400 naming the URL', async () => {
+    const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#e11d48' } }).png().toBuffer();
+    const allowed = await serveImage(png);
+    const elsewhere = await serveImage(png);
+    // As MEDIAGATE_FETCH_ALLOW=127.0.0.1:<port> would: that one server, not loopback at large.
+    const fetching = await createHarness({ settings: { fetchAllow: [new URL(allowed.base).host] } });
+    const { app: fetchingApp, inject: fetchingInject } = await buildTestApi(fetching.runtime);
+    const postJob = (payload: Record<string, unknown>) => fetchingInject({ method: 'POST', url: '/v1/jobs', payload });
+    const card = (urls?: string[]) => ({ kind: 'image', prompt: 'Open house', model: 'local/card', params: { width: 320, height: 200, seed: 7 }, ...(urls ? { image_urls: urls } : {}) });
+    const finished = async (id: string) => {
+      expect((await fetching.waitFor(id)).status).toBe('succeeded');
+      return (await fetchingInject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
+    };
+    const content = async (url: string) => (await fetchingInject({ method: 'GET', url })).rawPayload;
+    try {
+      const created = await postJob(card([`${allowed.base}/photo.png`]));
+      expect(created.statusCode, created.body).toBe(201);
+      const job = created.json<JobView>();
+      expect(allowed.hits).toEqual(['/photo.png']);
+      expect(job.image_asset_ids).toHaveLength(1);
+      const assetId = job.image_asset_ids[0] ?? '';
+      const asset = await fetchingInject({ method: 'GET', url: `/v1/assets/${assetId}` });
+      expect(asset.statusCode).toBe(200);
+      expect(asset.json<AssetView>()).toMatchObject({ id: assetId, kind: 'image', mime: 'image/png', width: 96, height: 64, bytes: png.length });
+      expect((await content(`/v1/assets/${assetId}/content`)).equals(png)).toBe(true);
+
+      const done = await finished(job.id);
+      expect(done.image_asset_ids).toEqual([assetId]);
+      // The worker read the stored asset: the URL was fetched once, at submit.
+      expect(allowed.hits).toEqual(['/photo.png']);
+      // ...and used it: the same card without the photo comes out different.
+      const plain = await finished((await postJob(card())).json<JobView>().id);
+      const [withPhoto, without] = [await content(done.outputs[0]?.url ?? ''), await content(plain.outputs[0]?.url ?? '')];
+      expect((await sharp(withPhoto).metadata()).width).toBe(320);
+      expect(withPhoto.equals(without)).toBe(false);
+
+      const before = await sideEffects(fetching);
+      const refused = expectApiError(await postJob(card([`${elsewhere.base}/photo.png`])), 400, 'image_urls[0]');
+      expect(refused.code).toBe('url_not_allowed');
+      const second = expectApiError(await postJob(card([`${allowed.base}/photo.png`, `${elsewhere.base}/photo.png`])), 400, 'image_urls[1]');
+      expect(second.code).toBe('url_not_allowed');
+      expect(elsewhere.hits).toEqual([]);
+      expect(await sideEffects(fetching)).toEqual(before);
+    } finally {
+      await fetchingApp.close();
+      await fetching.close();
+      await allowed.close();
+      await elsewhere.close();
+    }
   });
 });

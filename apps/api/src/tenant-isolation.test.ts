@@ -162,6 +162,23 @@ describe('another tenant\'s OpenAI videos', () => {
     await ownerOnly({ method: 'GET', url: `/v1/videos/${video.id}` });
     await ownerOnly({ method: 'GET', url: `/v1/videos/${video.id}/content` });
   });
+
+  it('answer 404 to a remix and no job is made for either tenant', async () => {
+    const [alicesBefore, bobsBefore] = [await harness.runtime.repo.countJobs('ten_alice'), await harness.runtime.repo.countJobs('ten_bob')];
+    const remix = { method: 'POST' as const, url: `/v1/videos/${video.id}/remix`, payload: { prompt: 'Bob pans the other way' } };
+    const theirs = await bob(remix);
+    const error = expectApiError(theirs, 404);
+    expect(error.code).toBe('not_found');
+    expect(error.field).toBeUndefined();
+    // The owner reaches the video: its local/motion clip cannot be remixed, a 400 naming video_id, not a 404.
+    const own = expectApiError(await alice(remix), 400, 'video_id');
+    expect(own.message).toContain(video.id);
+    expect(await harness.runtime.repo.countJobs('ten_bob')).toEqual(bobsBefore);
+    expect(await harness.runtime.repo.countJobs('ten_alice')).toEqual(alicesBefore);
+    const ids = (list: LightMyRequestResponse) => list.json<{ data: { id: string }[] }>().data.map((entry) => entry.id);
+    expect(ids(await bob({ method: 'GET', url: '/v1/videos' }))).toEqual([]);
+    expect(ids(await alice({ method: 'GET', url: '/v1/videos' }))).toEqual([video.id]);
+  });
 });
 
 describe('idempotency keys', () => {

@@ -24,6 +24,7 @@ export function storableText(): z.ZodString {
 }
 
 const hexColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex color like #1e293b');
+const priorityRange = 'a whole number from 1 (runs first) to 100 (runs last)';
 
 const imageUrl = z
   .url({ protocol: /^https?$/, error: 'an http or https URL' })
@@ -148,7 +149,7 @@ export const generationRequestSchema = z
      */
     remix_of: storableText().min(1).max(100).optional(),
     /** 1 runs first, 100 last; 50 when absent. */
-    priority: z.number().int().min(1).max(100).optional(),
+    priority: z.number({ error: priorityRange }).int(priorityRange).min(1, priorityRange).max(100, priorityRange).optional(),
     /** The provider's key pool to use (a style with its own keys); `default` when absent. */
     pool: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'a pool name: letters, digits, _ . - starting with a letter').optional(),
     metadata: z
