@@ -42,14 +42,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (text.includes('mediagate start:')) resolve();
-      else process.stderr.write(text);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  await untilPrinted(child, 'mediagate start:', 'server');
   const key = await readFile(path.join(home, 'api-key'), 'utf8').then(
     (text) => text.trim(),
     () => undefined,
@@ -82,14 +75,7 @@ export async function startFloorServer(options: { port: number; simulatedUrl: st
   const child = spawn(process.execPath, ['--import', 'tsx', script, String(options.port), database.url, options.simulatedUrl, directory], {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (text.includes('floor server ready')) resolve();
-      else process.stderr.write(text);
-    });
-    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
-  });
+  await untilPrinted(child, 'floor server ready', 'floor server');
   return {
     origin: `http://127.0.0.1:${options.port}`,
     process: child,
@@ -100,6 +86,18 @@ export async function startFloorServer(options: { port: number; simulatedUrl: st
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Resolves when the child prints `marker` on stderr (passing its other output on); rejects if it exits first. */
+function untilPrinted(child: ChildProcess, marker: string, name: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (text.includes(marker)) resolve();
+      else process.stderr.write(text);
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
 }
 
 /** User + system CPU milliseconds a process has used so far (Linux). */

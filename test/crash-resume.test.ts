@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './support/harness.ts';
-import { killChildren } from './support/children.ts';
+import { killChildren, workerEnv } from './support/children.ts';
 import { until } from './support/until.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
@@ -13,17 +13,7 @@ const children: ChildProcess[] = [];
 
 function startWorker(extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, [cli, 'worker', '--providers', 'simulated'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: harness.databaseUrl,
-      REDIS_URL: harness.settings.redisUrl,
-      MEDIAGATE_HOME: harness.settings.home,
-      MEDIAGATE_QUEUE_PREFIX: harness.settings.queuePrefix,
-      MEDIAGATE_SIMULATED_URL: harness.simulated.url,
-      MEDIAGATE_LOCK_MS: '1000',
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
+    env: workerEnv(harness, { MEDIAGATE_LOCK_MS: '1000', ...extraEnv }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);

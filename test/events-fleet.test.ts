@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../apps/api/src/index.ts';
 import { SseClient, type Frame } from '../apps/api/src/sse-test-client.ts';
 import { bearer, buildTestApi } from '../apps/api/src/test-support.ts';
-import { killChildren } from './support/children.ts';
+import { killChildren, workerEnv } from './support/children.ts';
 import { createHarness, type Harness } from './support/harness.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
@@ -21,15 +21,7 @@ const children: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [cli, 'worker', '--providers', 'simulated'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: harness.databaseUrl,
-      REDIS_URL: harness.settings.redisUrl,
-      MEDIAGATE_HOME: harness.settings.home,
-      MEDIAGATE_QUEUE_PREFIX: harness.settings.queuePrefix,
-      MEDIAGATE_SIMULATED_URL: harness.simulated.url,
-      LOG_LEVEL: 'warn',
-    },
+    env: workerEnv(harness),
     stdio: 'ignore',
   });
   children.push(child);

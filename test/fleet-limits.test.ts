@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './support/harness.ts';
-import { killChildren } from './support/children.ts';
+import { killChildren, workerEnv } from './support/children.ts';
 import { until } from './support/until.ts';
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/mediagate.js', import.meta.url));
@@ -51,18 +51,7 @@ async function configFile(home: string): Promise<{ file: string; env: Record<str
 async function startWorker(h: Harness): Promise<ChildProcess> {
   const { file, env } = await configFile(h.settings.home);
   const child = spawn(process.execPath, [cli, 'worker', '--providers', 'simulated', '--config', file], {
-    env: {
-      ...process.env,
-      ...env,
-      DATABASE_URL: h.databaseUrl,
-      REDIS_URL: h.settings.redisUrl,
-      MEDIAGATE_HOME: h.settings.home,
-      MEDIAGATE_QUEUE_PREFIX: h.settings.queuePrefix,
-      MEDIAGATE_SIMULATED_URL: h.simulated.url,
-      MEDIAGATE_CONCURRENCY_SIMULATED: '6',
-      MEDIAGATE_CONFIG: '',
-      LOG_LEVEL: 'warn',
-    },
+    env: workerEnv(h, { ...env, MEDIAGATE_CONCURRENCY_SIMULATED: '6', MEDIAGATE_CONFIG: '' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);

@@ -1,8 +1,6 @@
 // Every URL Mediagate fetches on someone else's say-so passes the URL guard: provider output URLs
 // (and their redirects) in the worker, reference images by URL (`image_urls`) at submit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { InputError, type GenerationRequestInput } from '@mediagate/core';
@@ -10,38 +8,9 @@ import type { ProviderAdapter } from '@mediagate/providers';
 import { cardModel } from '../packages/providers/src/local/card/index.ts';
 import { recordConnections } from '../packages/providers/src/http/guard/test-server.ts';
 import { createHarness, type Harness } from './support/harness.ts';
+import { startImageServer, type ImageServer } from './support/image-server.ts';
 
 const maxUploadBytes = 64 * 1024;
-
-interface ImageServer {
-  base: string;
-  hits: string[];
-  close(): Promise<void>;
-}
-
-/** A server on 127.0.0.1 only: a real PNG, a text file, an oversized body and a redirect. */
-async function startImageServer(png: Buffer): Promise<ImageServer> {
-  const hits: string[] = [];
-  const server: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://test');
-    hits.push(url.pathname);
-    if (url.pathname === '/photo.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
-    else if (url.pathname === '/notes.txt') response.writeHead(200, { 'content-type': 'image/png' }).end('just some text, not an image\n'.repeat(20));
-    else if (url.pathname === '/huge.png') response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(maxUploadBytes * 4));
-    else if (url.pathname === '/redirect') response.writeHead(302, { location: url.searchParams.get('to') ?? '/' }).end();
-    else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    hits,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 /** A test provider that answers every job with one output URL. */
 function urlProvider(id: string, url: () => string): ProviderAdapter {
@@ -67,8 +36,8 @@ let connections: ReturnType<typeof recordConnections>;
 
 beforeAll(async () => {
   png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#e11d48' } }).png().toBuffer();
-  allowed = await startImageServer(png);
-  elsewhere = await startImageServer(png);
+  allowed = await startImageServer(png, maxUploadBytes * 4);
+  elsewhere = await startImageServer(png, maxUploadBytes * 4);
   connections = recordConnections();
   harness = await createHarness({
     settings: { fetchAllow: [new URL(allowed.base).host], maxUploadBytes },

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import type { AssetView, JobView } from './index.ts';
 import { loadSettings } from '@mediagate/engine';
-import { expectApiError, buildTestApi, type Inject } from './test-support.ts';
+import { buildTestApi, expectApiError, formBody, type Inject } from './test-support.ts';
 
 let harness: Harness;
 let app: FastifyInstance;
@@ -23,19 +23,6 @@ afterAll(async () => {
 
 async function pngBytes(width: number, height: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: '#9b2226' } }).png().toBuffer();
-}
-
-/** A multipart/form-data body with the given parts, as a browser or curl -F sends it. */
-function formBody(parts: { name: string; filename?: string; type?: string; content: Buffer | string }[]) {
-  const boundary = '----mediagate-test-boundary';
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
-    const type = part.type ? `\r\nContent-Type: ${part.type}` : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`), Buffer.from(part.content), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
 const uploadForm = (parts: Parameters<typeof formBody>[0]) => inject({ method: 'POST', url: '/v1/uploads', ...formBody(parts) });

@@ -2,8 +2,6 @@
 // conflicts, list filters and cursors, deleting jobs with their stored bytes, cost estimates and
 // what a finished job says it cost, metadata and priority, and reference images by URL.
 import { access } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import sharp from 'sharp';
@@ -11,6 +9,7 @@ import { newId } from '@mediagate/core';
 import { submitJob } from '@mediagate/engine';
 import { startWorkers } from '@mediagate/worker';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
+import { startImageServer } from '../../../test/support/image-server.ts';
 import type { AssetView, JobView } from './index.ts';
 import type { PricedModel } from './routes-estimate.ts';
 import { expectApiError, sideEffects, buildTestApi, type Inject } from './test-support.ts';
@@ -39,33 +38,6 @@ async function waitViaApi(id: string): Promise<JobWithOutputs> {
   const job = await harness.waitFor(id);
   expect(job.status).toBe('succeeded');
   return (await inject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
-}
-
-interface ImageServer {
-  base: string;
-  hits: string[];
-  close(): Promise<void>;
-}
-
-/** A server on 127.0.0.1 only that answers /photo.png with `png` (and 404 otherwise), recording each path asked for. */
-async function serveImage(png: Buffer): Promise<ImageServer> {
-  const hits: string[] = [];
-  const server: Server = createServer((request, response) => {
-    const { pathname } = new URL(request.url ?? '/', 'http://test');
-    hits.push(pathname);
-    if (pathname === '/photo.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
-    else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    hits,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -413,8 +385,8 @@ describe('what a finished job says it cost', () => {
 describe('POST /v1/jobs with image_urls', () => {
   it('fetches an allowlisted loopback image once, stores it as the job\'s reference and uses it; another loopback server is a 400 naming the URL', async () => {
     const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#e11d48' } }).png().toBuffer();
-    const allowed = await serveImage(png);
-    const elsewhere = await serveImage(png);
+    const allowed = await startImageServer(png);
+    const elsewhere = await startImageServer(png);
     // As MEDIAGATE_FETCH_ALLOW=127.0.0.1:<port> would: that one server, not loopback at large.
     const fetching = await createHarness({ settings: { fetchAllow: [new URL(allowed.base).host] } });
     const { app: fetchingApp, inject: fetchingInject } = await buildTestApi(fetching.runtime);

@@ -1,6 +1,6 @@
 // Helpers shared by the API's test files: an API with a tenant key and an inject that sends it,
-// reading the one error shape out of an injected response, and totals that prove a rejected
-// request wrote and sent nothing.
+// reading the one error shape out of an injected response, totals that prove a rejected
+// request wrote and sent nothing, and multipart bodies.
 import { expect } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { defaultTenantId, type BudgetRefusal, type Runtime } from '@mediagate/engine';
@@ -95,4 +95,17 @@ export async function sideEffects(harness: Harness): Promise<{ jobs: number; sub
   const counts = await harness.runtime.repo.countJobs();
   const jobs = Object.values(counts).reduce((sum, count) => sum + count, 0);
   return { jobs, submits: harness.simulated.stats().submits };
+}
+
+/** A multipart/form-data body with the given parts, as a browser or curl -F sends it. */
+export function formBody(parts: { name: string; filename?: string; type?: string; content: Buffer | string }[]) {
+  const boundary = '----mediagate-test-boundary';
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
+    const type = part.type ? `\r\nContent-Type: ${part.type}` : '';
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`), Buffer.from(part.content), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { createHarness, type Harness } from '../../../test/support/harness.ts';
 import type { AssetView } from './index.ts';
-import { expectApiError, buildTestApi, type Inject } from './test-support.ts';
+import { buildTestApi, expectApiError, formBody, type Inject } from './test-support.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -18,19 +18,6 @@ const uploadLimit = 256 * KiB;
 /** A PNG of random pixels, so it does not compress: about width × height × 3 bytes. */
 async function noisyPng(width: number, height: number): Promise<Buffer> {
   return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
-
-/** A multipart/form-data body with the given parts, as a browser or curl -F sends it. */
-function formBody(parts: { name: string; filename?: string; type?: string; content: Buffer | string }[]) {
-  const boundary = '----mediagate-upload-limit-boundary';
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
-    const type = part.type ? `\r\nContent-Type: ${part.type}` : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`), Buffer.from(part.content), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
 describe('an upload limit above the JSON body limit', () => {
