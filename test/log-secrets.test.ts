@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { DrizzleQueryError } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApi, ensureLocalApiKey, localApiKeyFile } from '@mediagate/api';
 import { configSchema, createLogger, createRuntime, loadSettings, obliterateWebhookQueue, type Runtime } from '@mediagate/engine';
@@ -301,7 +302,15 @@ describe('logs never carry a secret', () => {
     logger.info({ secret, authorization: `Bearer ${secret}`, apiKey: secret }, 'top level');
     logger.info({ req: { headers: { authorization: `Bearer ${secret}` } } }, 'request headers');
     logger.error({ err: { message: 'upstream failed', config: { headers: { authorization: `Bearer ${secret}` } } } }, 'error with its request');
-    expect(lines).toHaveLength(6);
+    // A failed query as drizzle reports it: the statement, then its bound values.
+    const failed = new DrizzleQueryError('insert into "jobs" ("id", "webhook_url") values ($1, $2)', ['job_1', `https://hooks.example/in?token=${secret}`], new Error('connection terminated'));
+    logger.error({ err: failed, jobId: 'job_1' }, 'request failed');
+    logger.warn({ err: failed.message }, 'run here failed');
+    expect(failed.message).toContain(secret);
+    expect(lines).toHaveLength(8);
+    expect(lines[6]).toContain('insert into \\"jobs\\"');
+    expect(lines[6]).toContain('connection terminated');
+    expect(lines[6]).toContain('DrizzleQueryError');
     expect(lines.join('')).not.toContain(secret);
     expect(lines.join('')).toContain('[redacted]');
   });

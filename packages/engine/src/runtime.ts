@@ -81,9 +81,47 @@ export interface RuntimeOptions {
  */
 const redactedPaths = ['secret', 'authorization', 'apiKey', '*.secret', '*.authorization', '*.apiKey', '*.headers.authorization', 'err.config.headers.authorization'];
 
+/** Where a failed query's message (drizzle's) starts listing the statement's bound values. */
+const boundValues = /\nparams: [\s\S]*$/;
+
+/**
+ * A logged value without the bound values of a failed query. Drizzle writes them into its error's
+ * message (and a `params` field), and they can be anything a request carried: a webhook URL's
+ * token, a prompt. The statement and the database's own reason (the cause) stay.
+ */
+function withoutBoundValues(value: unknown): unknown {
+  if (typeof value === 'string') return boundValues.test(value) ? value.replace(boundValues, '\nparams: [redacted]') : value;
+  if (!(value instanceof Error) || !('params' in value) || !boundValues.test(value.message)) return value;
+  const message = value.message.replace(boundValues, '\nparams: [redacted]');
+  const { params: _params, ...fields } = value as Error & Record<string, unknown>;
+  // Of the error's own class, so the log still names it; the caller's error is left as it is.
+  return Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, fields, {
+    message,
+    stack: value.stack?.replace(value.message, message),
+    cause: value.cause,
+  });
+}
+
 /** The process's logger: JSON lines on stderr (tests pass a `destination` to read them). */
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination: DestinationStream = pino.destination(2)): Logger {
-  return pino({ level, base: { pid: process.pid }, redact: { paths: redactedPaths, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+      formatters: {
+        log(object) {
+          let scrubbed = object;
+          for (const [key, value] of Object.entries(object)) {
+            const safe = withoutBoundValues(value);
+            if (safe !== value) scrubbed = { ...scrubbed, [key]: safe };
+          }
+          return scrubbed;
+        },
+      },
+    },
+    destination,
+  );
 }
 
 /**
