@@ -154,7 +154,9 @@ describe('rejecting bad job requests with nothing stored or sent', () => {
     expect((await rejects(post(await pngBytes(8, 8), 'image/png'), 415)).code).toBe('unsupported_media_type');
     expect((await rejects(post(JSON.stringify(valid)), 415)).code).toBe('unsupported_media_type');
     const huge = JSON.stringify({ ...valid, prompt: 'x'.repeat(3 * 1024 * 1024) });
-    expect((await rejects(post(huge, 'application/json'), 413)).code).toBe('payload_too_large');
+    const tooLarge = await rejects(post(huge, 'application/json'), 413, 'body');
+    expect(tooLarge.code).toBe('payload_too_large');
+    expect(tooLarge.message).toBe(`body: larger than the ${2 * 1024 * 1024}-byte limit on request bodies`);
   });
 
   it('rejects text PostgreSQL cannot store (NUL, lone surrogates) as bad input', async () => {

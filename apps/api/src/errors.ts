@@ -39,13 +39,19 @@ function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
 }
 
-/** The status and body for any error, plus whether it is our fault (and worth logging). */
-export function describeError(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+/**
+ * The status and body for any error, plus whether it is our fault (and worth logging).
+ * `bodyLimit`, the route's limit on request bodies in bytes, is named when a body is over it.
+ */
+export function describeError(error: unknown, bodyLimit?: number): { status: number; body: ErrorBody; internal: boolean } {
   if (error instanceof InputError) {
     return { status: error.status, body: inputErrorBody(error), internal: false };
   }
   if (isFastifyError(error)) {
     const known = fastifyErrors[error.code];
+    if (known && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit !== undefined) {
+      return { status: known.status, body: body(known.code, `body: larger than the ${bodyLimit}-byte limit on request bodies`, known.field), internal: false };
+    }
     if (known) return { status: known.status, body: body(known.code, known.message, known.field), internal: false };
   }
   // The JSON parser's poisoning guard throws a bare SyntaxError that Fastify marks 400.
@@ -61,7 +67,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
 }
 
 function answer(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const described = describeError(error);
+  const described = describeError(error, request.routeOptions.bodyLimit);
   if (described.internal) request.log.error({ err: error }, 'request failed');
   return reply.status(described.status).type('application/json; charset=utf-8').send(described.body);
 }

@@ -83,10 +83,10 @@ describe('an upload limit above the JSON body limit', () => {
   it('JSON bodies keep the JSON body limit, in the multipart routes\' scope too', async () => {
     const prompt = 'x'.repeat(jsonLimit);
     const job = await inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'image', model: 'local/card', prompt } });
-    expect(expectApiError(job, 413, 'body').code).toBe('payload_too_large');
+    expect(expectApiError(job, 413, 'body')).toMatchObject({ code: 'payload_too_large', message: `body: larger than the ${jsonLimit}-byte limit on request bodies` });
     // /v1/videos takes JSON or multipart and is registered beside the edits route.
     const video = await inject({ method: 'POST', url: '/v1/videos', payload: { model: 'local/motion', prompt } });
-    expect(expectApiError(video, 413, 'body').code).toBe('payload_too_large');
+    expect(expectApiError(video, 413, 'body')).toMatchObject({ code: 'payload_too_large', message: `body: larger than the ${jsonLimit}-byte limit on request bodies` });
   });
 });
 
