@@ -9,9 +9,11 @@
 //   npx tsx bench/openai-overhead.ts [--requests 400] [--warmup 1000] [--database postgres|pglite] [--size 64]
 //
 // Every path gets the same image (the simulated provider at 0 ms latency) over keep-alive
-// connections from undici pools; each concurrency level runs direct, floor, then Mediagate, each
-// after --warmup requests of its own that are left out of every figure (the servers' hot paths
-// are compiled by then, as in a server that has been up for a while).
+// connections from undici pools, each request with a prompt of its own, so every output is new
+// bytes. At each concurrency level every path first gets --warmup requests that are left out of
+// every figure (the servers' hot paths are compiled by then, as in a server that has been up for
+// a while); then the measured requests run in two halves, direct, floor, Mediagate and then
+// direct, Mediagate, floor.
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startSimulatedServer } from '@mediagate/providers';
@@ -41,14 +43,22 @@ interface Path {
   send(index: number): Promise<void>;
 }
 
-/** `requests` requests with at most `concurrency` in flight; latencies in ms, ascending. */
+/**
+ * Requests sent so far, over every run: each request's prompt carries its own number, so every
+ * output is new bytes (the simulated provider's image follows its prompt) and no store may skip
+ * a write because an earlier run, warm-up included, already stored the same image.
+ */
+let sent = 0;
+
+/** `count` requests with at most `concurrency` in flight; latencies in ms, ascending. */
 async function run(path: Path, concurrency: number, count: number): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
-        const index = next++;
+        next += 1;
+        const index = sent++;
         const started = performance.now();
         await path.send(index);
         latencies.push(performance.now() - started);
@@ -66,8 +76,14 @@ async function main(): Promise<void> {
     simulatedUrl: simulated.url,
     env: { MEDIAGATE_OPENAI_IMAGE_MODEL: 'simulated/image', MEDIAGATE_CONCURRENCY_SIMULATED: '128' },
   });
-  const floorServer: FloorServer | undefined =
-    values.database === 'postgres' ? await startFloorServer({ port: Number(values['floor-port']), simulatedUrl: simulated.url }) : undefined;
+  let floorServer: FloorServer | undefined;
+  try {
+    if (values.database === 'postgres') floorServer = await startFloorServer({ port: Number(values['floor-port']), simulatedUrl: simulated.url });
+  } catch (error) {
+    await server.stop();
+    await simulated.close();
+    throw error;
+  }
   const maxConcurrency = Math.max(...levels);
   const imageRequest = (origin: string, headers: Record<string, string>): Path => ({
     name: '',
@@ -118,29 +134,36 @@ async function measure(paths: Path[]): Promise<void> {
   for (const concurrency of levels) {
     const count = Math.max(requests, concurrency * 20);
     const measured: Record<string, number[]> = {};
-    const cpuPerRequest: Record<string, number> = {};
-    for (const path of paths) {
-      if (warmup > 0) await run(path, concurrency, warmup); // JIT, pools, caches
-      const cpuBefore = path.pid === undefined ? 0 : await cpuMs(path.pid);
-      measured[path.name] = await run(path, concurrency, count);
-      if (path.pid !== undefined) cpuPerRequest[path.name] = ((await cpuMs(path.pid)) - cpuBefore) / count;
+    const cpu: Record<string, number> = {};
+    for (const path of paths) if (warmup > 0) await run(path, concurrency, warmup); // JIT, pools, caches
+    // Two halves, the servers' order swapped in the second, so neither always runs right after
+    // the other (whose WAL writes and checkpoints may still be going on).
+    for (const order of [paths, [paths[0] as Path, ...paths.slice(1).reverse()]]) {
+      for (const path of order) {
+        const cpuBefore = path.pid === undefined ? 0 : await cpuMs(path.pid);
+        const latencies = await run(path, concurrency, Math.ceil(count / 2));
+        measured[path.name] = [...(measured[path.name] ?? []), ...latencies];
+        if (path.pid !== undefined) cpu[path.name] = (cpu[path.name] ?? 0) + (await cpuMs(path.pid)) - cpuBefore;
+      }
     }
+    for (const latencies of Object.values(measured)) latencies.sort((x, y) => x - y);
+    const cpuPerRequest = (name: string) => (cpu[name] ?? NaN) / (measured[name]?.length ?? NaN);
     const [a, b, f] = [measured.direct ?? [], measured.mediagate ?? [], measured.floor];
     rows.push({
       concurrency,
-      requests: count,
+      requests: b.length,
       warmup,
       directMs: figures(a),
       mediagateMs: figures(b),
       overheadP50Ms: round(quantile(b, 0.5) - quantile(a, 0.5)),
       overheadP99Ms: round(quantile(b, 0.99) - quantile(a, 0.99)),
       ratioP50: round(quantile(b, 0.5) / quantile(a, 0.5)),
-      serverCpuMsPerRequest: round(cpuPerRequest.mediagate ?? NaN),
+      serverCpuMsPerRequest: round(cpuPerRequest('mediagate')),
       ...(f && {
         floorMs: figures(f),
         floorOverheadP50Ms: round(quantile(f, 0.5) - quantile(a, 0.5)),
         aboveFloorP50Ms: round(quantile(b, 0.5) - quantile(f, 0.5)),
-        floorCpuMsPerRequest: round(cpuPerRequest.floor ?? NaN),
+        floorCpuMsPerRequest: round(cpuPerRequest('floor')),
       }),
     });
   }

@@ -75,17 +75,22 @@ export async function startFloorServer(options: { port: number; simulatedUrl: st
   const child = spawn(process.execPath, ['--import', 'tsx', script, String(options.port), database.url, options.simulatedUrl, directory], {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
-  await untilPrinted(child, 'floor server ready', 'floor server');
-  return {
-    origin: `http://127.0.0.1:${options.port}`,
-    process: child,
-    async stop() {
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
-      await database.drop();
-      await rm(directory, { recursive: true, force: true });
-    },
+      await exited;
+    }
+    await database.drop();
+    await rm(directory, { recursive: true, force: true });
   };
+  try {
+    await untilPrinted(child, 'floor server ready', 'floor server');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { origin: `http://127.0.0.1:${options.port}`, process: child, stop };
 }
 
 /** Resolves when the child prints `marker` on stderr (passing its other output on); rejects if it exits first. */
