@@ -302,15 +302,49 @@ describe('logs never carry a secret', () => {
     logger.info({ secret, authorization: `Bearer ${secret}`, apiKey: secret }, 'top level');
     logger.info({ req: { headers: { authorization: `Bearer ${secret}` } } }, 'request headers');
     logger.error({ err: { message: 'upstream failed', config: { headers: { authorization: `Bearer ${secret}` } } } }, 'error with its request');
-    // A failed query as drizzle reports it: the statement, then its bound values.
-    const failed = new DrizzleQueryError('insert into "jobs" ("id", "webhook_url") values ($1, $2)', ['job_1', `https://hooks.example/in?token=${secret}`], new Error('connection terminated'));
-    logger.error({ err: failed, jobId: 'job_1' }, 'request failed');
-    logger.warn({ err: failed.message }, 'run here failed');
+    expect(lines).toHaveLength(6);
+    expect(lines.join('')).not.toContain(secret);
+    expect(lines.join('')).toContain('[redacted]');
+  });
+
+  it('the production logger leaves out the bound values of a failed query, however it is logged', () => {
+    const lines: string[] = [];
+    const logger = createLogger('trace', { write: (line: string) => void lines.push(line) });
+    const secret = token('hooktoken-');
+    // A failed query as drizzle reports it: the statement, then its bound values (a `$&` in the
+    // statement would put the original text back into a string replacement).
+    const failed = new DrizzleQueryError(
+      'insert into "jobs" ("id", "webhook_url") values ($1, $2) -- $&',
+      ['job_1', `https://hooks.example/in?token=${secret}\nand a second line`],
+      new Error('connection terminated'),
+    );
     expect(failed.message).toContain(secret);
-    expect(lines).toHaveLength(8);
-    expect(lines[6]).toContain('insert into \\"jobs\\"');
-    expect(lines[6]).toContain('connection terminated');
-    expect(lines[6]).toContain('DrizzleQueryError');
+    const logged = [
+      () => logger.error({ err: failed, jobId: 'job_1' }, 'request failed'),
+      () => logger.error({ err: failed }),
+      () => logger.error(failed),
+      () => logger.warn({ err: failed.message }, 'run here failed'),
+      () => logger.warn({ err: { message: failed.message } }, 'an error record'),
+      () => logger.error({ err: new Error('creating the job failed', { cause: failed }) }, 'wrapped'),
+      () => logger.warn(`failed: ${failed.message}`),
+      () => logger.child({ failure: failed.message }).info('bound on a child'),
+    ];
+    for (const log of logged) log();
+    expect(lines).toHaveLength(logged.length);
+    for (const [index, line] of lines.entries()) {
+      expect(line, `line ${index}`).not.toContain(secret);
+      expect(line, `line ${index}`).not.toContain('second line');
+      expect(line, `line ${index}`).toContain('params: [redacted]');
+    }
+    // The statement, the class and the database's reason stay where an error is serialized.
+    const [first] = lines.map((line) => JSON.parse(line) as { err?: { type?: string; message?: string; stack?: string } });
+    expect(first?.err?.type).toBe('DrizzleQueryError');
+    expect(first?.err?.message).toContain('insert into "jobs"');
+    expect(first?.err?.message).toContain('connection terminated');
+    expect(first?.err?.stack).toContain('at ');
+    expect(lines[5]).toContain('connection terminated');
+    // The caller's error is not changed by being logged.
+    expect(failed.message).toContain(secret);
     expect(lines.join('')).not.toContain(secret);
     expect(lines.join('')).toContain('[redacted]');
   });

@@ -81,26 +81,36 @@ export interface RuntimeOptions {
  */
 const redactedPaths = ['secret', 'authorization', 'apiKey', '*.secret', '*.authorization', '*.apiKey', '*.headers.authorization', 'err.config.headers.authorization'];
 
-/** Where a failed query's message (drizzle's) starts listing the statement's bound values. */
+/** Where drizzle's failed-query message lists the statement's bound values, to its end. */
 const boundValues = /\nparams: [\s\S]*$/;
 
 /**
- * A logged value without the bound values of a failed query. Drizzle writes them into its error's
- * message (and a `params` field), and they can be anything a request carried: a webhook URL's
- * token, a prompt. The statement and the database's own reason (the cause) stay.
+ * An error (or error-like record) without the bound values of a failed query, anywhere in its
+ * cause chain. Drizzle writes them into its error's message (and a `params` field), and they can be
+ * anything a request carried: a webhook URL's token, a prompt. The statement and the causes (the
+ * database's own reason) stay. Anything with no such message is returned as it is.
  */
-function withoutBoundValues(value: unknown): unknown {
-  if (typeof value === 'string') return boundValues.test(value) ? value.replace(boundValues, '\nparams: [redacted]') : value;
-  if (!(value instanceof Error) || !('params' in value) || !boundValues.test(value.message)) return value;
-  const message = value.message.replace(boundValues, '\nparams: [redacted]');
-  const { params: _params, ...fields } = value as Error & Record<string, unknown>;
-  // Of the error's own class, so the log still names it; the caller's error is left as it is.
-  return Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, fields, {
-    message,
-    stack: value.stack?.replace(value.message, message),
-    cause: value.cause,
-  });
+function withoutBoundValues(error: unknown, depth = 0): unknown {
+  if (typeof error !== 'object' || error === null || depth > 8) return error;
+  const { message, stack, cause } = error as { message?: unknown; stack?: unknown; cause?: unknown };
+  const safeCause = withoutBoundValues(cause, depth + 1);
+  const leaks = typeof message === 'string' && boundValues.test(message);
+  if (!leaks && safeCause === cause) return error;
+  const safeMessage = leaks ? message.replace(boundValues, '\nparams: [redacted]') : message;
+  // Of the error's own class (so the log still names it); the caller's error is left as it is.
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object | null) as Record<string, unknown>, error);
+  delete copy.params;
+  copy.message = safeMessage;
+  if (typeof stack === 'string') copy.stack = leaks ? stack.replace(message, () => String(safeMessage)) : stack;
+  if (cause !== undefined) copy.cause = safeCause;
+  return copy;
 }
+
+/**
+ * The same values in a written JSON line, wherever a log call put them otherwise: a message
+ * string, a field, a child logger's bindings. Cut to the end of the string they are in.
+ */
+const boundValuesInJson = /\\nparams: (?!\[redacted\])(?:[^"\\]|\\.)*/g;
 
 /** The process's logger: JSON lines on stderr (tests pass a `destination` to read them). */
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination: DestinationStream = pino.destination(2)): Logger {
@@ -109,16 +119,8 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
       level,
       base: { pid: process.pid },
       redact: { paths: redactedPaths, censor: '[redacted]' },
-      formatters: {
-        log(object) {
-          let scrubbed = object;
-          for (const [key, value] of Object.entries(object)) {
-            const safe = withoutBoundValues(value);
-            if (safe !== value) scrubbed = { ...scrubbed, [key]: safe };
-          }
-          return scrubbed;
-        },
-      },
+      serializers: { err: (error: unknown) => pino.stdSerializers.err(withoutBoundValues(error) as Error) },
+      hooks: { streamWrite: (line) => (line.includes('\\nparams: ') ? line.replace(boundValuesInJson, '\\nparams: [redacted]') : line) },
     },
     destination,
   );
