@@ -19,11 +19,15 @@ let baseUrl: string;
 let auth: { authorization: string };
 const children: ChildProcess[] = [];
 
+/** What the worker wrote on stderr, shown by an assertion that fails. */
+let workerOutput = '';
+
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [cli, 'worker', '--providers', 'simulated'], {
     env: workerEnv(harness),
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  child.stderr?.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
   children.push(child);
   return child;
 }
@@ -51,7 +55,7 @@ describe('events of a job run by another process', () => {
         kind: 'image',
         prompt: 'Progress from the fleet',
         model: 'simulated/image-async',
-        params: { width: 96, height: 64, simulate: { latency_ms: 1500, progress_steps: 3 } },
+        params: { width: 96, height: 64, simulate: { latency_ms: 3000, progress_steps: 3 } },
       }),
     });
     expect(response.status).toBe(201);
@@ -63,8 +67,13 @@ describe('events of a job run by another process', () => {
     expect(jobStream.frames.map((frame) => frame.event)).toEqual(['queued']);
 
     startWorker();
-    await jobStream.done;
     const ofJob = (frames: Frame[]) => frames.filter((frame) => frame.id?.startsWith(`${job.id}:`));
+    // Live: the first progress reaches both streams while the job is still running (progress
+    // comes a second apart, and the job stream's own database reads are 15 s apart).
+    const progressed = (frames: Frame[]) => frames.some((frame) => frame.event === 'progress');
+    await Promise.all([tenantStream.until((frames) => progressed(ofJob(frames))), jobStream.until(progressed)]);
+    expect((await harness.runtime.repo.getJob(job.id))?.status, workerOutput).toBe('running');
+    await jobStream.done;
     await tenantStream.until((frames) => ofJob(frames).some((frame) => frame.event === 'succeeded'));
     tenantStream.close();
 

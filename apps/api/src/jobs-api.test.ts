@@ -1,7 +1,8 @@
 // The job routes beyond create-and-read, driven with app.inject(): Idempotency-Key replays and
 // conflicts, list filters and cursors, deleting jobs with their stored bytes, cost estimates and
 // what a finished job says it cost, metadata and priority, and reference images by URL.
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import sharp from 'sharp';
@@ -397,6 +398,7 @@ describe('POST /v1/jobs with image_urls', () => {
       return (await fetchingInject({ method: 'GET', url: `/v1/jobs/${id}` })).json<JobWithOutputs>();
     };
     const content = async (url: string) => (await fetchingInject({ method: 'GET', url })).rawPayload;
+    const storedObjects = async () => (await readdir(path.join(fetching.settings.home, 'assets', 'objects'), { recursive: true })).sort();
     try {
       const created = await postJob(card([`${allowed.base}/photo.png`]));
       expect(created.statusCode, created.body).toBe(201);
@@ -420,11 +422,15 @@ describe('POST /v1/jobs with image_urls', () => {
       expect(withPhoto.equals(without)).toBe(false);
 
       const before = await sideEffects(fetching);
+      const objectsBefore = await storedObjects();
       const refused = expectApiError(await postJob(card([`${elsewhere.base}/photo.png`])), 400, 'image_urls[0]');
       expect(refused.code).toBe('url_not_allowed');
       const second = expectApiError(await postJob(card([`${allowed.base}/photo.png`, `${elsewhere.base}/photo.png`])), 400, 'image_urls[1]');
       expect(second.code).toBe('url_not_allowed');
       expect(elsewhere.hits).toEqual([]);
+      // The allowed URL of the refused pair was fetched to a scratch file and dropped: the store
+      // holds no more objects than before either refusal.
+      expect(await storedObjects()).toEqual(objectsBefore);
       expect(await sideEffects(fetching)).toEqual(before);
     } finally {
       await fetchingApp.close();

@@ -70,6 +70,23 @@ describe('an upload limit above the JSON body limit', () => {
     expect(await sharp(Buffer.from(b64, 'base64')).metadata()).toMatchObject({ format: 'png', width: 256, height: 256 });
   });
 
+  it('POST /v1/videos takes an input_reference file larger than the JSON body limit, and one file at most', async () => {
+    const parts = [
+      { name: 'model', content: 'local/motion' },
+      { name: 'prompt', content: 'pan left' },
+      { name: 'seconds', content: '4' },
+      { name: 'size', content: '96x64' },
+      { name: 'input_reference', filename: 'noise.png', type: 'image/png', content: png },
+    ];
+    const response = await inject({ method: 'POST', url: '/v1/videos', ...formBody(parts) });
+    expect(response.statusCode, response.body.slice(0, 500)).toBe(200);
+    const video = response.json<{ id: string }>();
+    const job = await harness.runtime.repo.getJob(video.id);
+    expect(job?.request.image_asset_ids).toHaveLength(1);
+    const twice = await inject({ method: 'POST', url: '/v1/videos', ...formBody([...parts, { name: 'input_reference', filename: 'again.png', type: 'image/png', content: png }]) });
+    expect(expectApiError(twice, 413, 'body').message).toBe('body: at most 1 file per request');
+  });
+
   it('POST /v1/images/edits answers 413 naming the configured limit for a file past it', async () => {
     const form = formBody([
       { name: 'prompt', content: 'Noise' },

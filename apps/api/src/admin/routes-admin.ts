@@ -74,7 +74,7 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: Runtime, opti
     // The board's own handler answers every error as a 500, the API's refusals of bad input (a
     // query with a NUL) included: those are answered as on every other route, the rest as before.
     serverAdapter.setErrorHandler((error) => {
-      const described = describeError(error);
+      const described = describeError(error, app.initialConfig.bodyLimit);
       if (described.internal) return boardErrorHandler(error);
       // Its type lists fewer statuses than it passes on to Fastify (no 401, 413, 414…).
       return { status: described.status as BoardAnswer['status'], body: { ...described.body } };

@@ -43,7 +43,7 @@ function multipartError(error: unknown, limits: FormLimits, field: string): unkn
   if (error instanceof InputError) return error;
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return fileTooLarge(field, 'file', limits.fileBytes);
-  if (code === 'FST_FILES_LIMIT') return tooLarge(`body: at most ${limits.files} files per request`, 'body');
+  if (code === 'FST_FILES_LIMIT') return tooLarge(`body: at most ${limits.files} file${limits.files === 1 ? '' : 's'} per request`, 'body');
   if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return tooLarge('body: too many form fields', 'body');
   const reason = error instanceof Error ? error.message : String(error);
   return new InputError(`body: malformed multipart/form-data (${reason})`, { field: 'body' });

@@ -77,7 +77,8 @@ export function registerVideoRoutes(scope: FastifyInstance, context: OpenAiConte
   scope.post('/v1/videos', async (request) => {
     const tenantId = tenantOf(request);
     const input = await withScratch(runtime, 'openai', async (dir) => {
-      const form = await readForm(request, dir, context.limits, 'json+multipart');
+      // One file at most: the input_reference.
+      const form = await readForm(request, dir, { ...context.limits, files: 1 }, 'json+multipart');
       const body = parseInput(videoSchema, form.fields);
       const input = videoJob(context, body);
       const reference = await referenceOf(body, form.files, dir, context.limits.fileBytes);
