@@ -299,10 +299,11 @@ describe('logs never carry a secret', () => {
     logger.info({ headers: { authorization: `Bearer ${secret}` } }, 'headers');
     logger.info({ key: { id: 'k', secret } }, 'key');
     logger.child({ reqId: 'r' }).warn({ provider: { apiKey: secret } }, 'provider');
-    logger.info({ secret, authorization: `Bearer ${secret}`, apiKey: secret }, 'top level');
+    logger.info({ secret, authorization: `Bearer ${secret}`, apiKey: secret, token: secret, password: secret }, 'top level');
+    logger.info({ metrics: { token: secret }, database: { password: secret } }, 'one level down');
     logger.info({ req: { headers: { authorization: `Bearer ${secret}` } } }, 'request headers');
     logger.error({ err: { message: 'upstream failed', config: { headers: { authorization: `Bearer ${secret}` } } } }, 'error with its request');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
     expect(lines.join('')).not.toContain(secret);
     expect(lines.join('')).toContain('[redacted]');
   });

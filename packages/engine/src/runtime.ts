@@ -79,7 +79,8 @@ export interface RuntimeOptions {
  * Fields never written out, wherever a log call puts them: at the top, one level down (a key, a
  * provider, headers) or in the headers of a logged request or error.
  */
-const redactedPaths = ['secret', 'authorization', 'apiKey', '*.secret', '*.authorization', '*.apiKey', '*.headers.authorization', 'err.config.headers.authorization'];
+const secretFields = ['secret', 'authorization', 'apiKey', 'token', 'password'];
+const redactedPaths = [...secretFields, ...secretFields.map((field) => `*.${field}`), '*.headers.authorization', 'err.config.headers.authorization'];
 
 /** Where drizzle's failed-query message lists the statement's bound values, to its end. */
 const boundValues = /\nparams: [\s\S]*$/;
