@@ -42,23 +42,17 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
-  await untilPrinted(child, 'mediagate start:', 'server');
+  const stop = async () => {
+    await endChild(child);
+    await database?.drop();
+    await rm(home, { recursive: true, force: true });
+  };
+  await untilReady(child, 'mediagate start:', 'server', stop);
   const key = await readFile(path.join(home, 'api-key'), 'utf8').then(
     (text) => text.trim(),
     () => undefined,
   );
-  return {
-    origin: `http://127.0.0.1:${options.port}`,
-    headers: key ? { authorization: `Bearer ${key}` } : {},
-    prefix,
-    process: child,
-    async stop() {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
-      await database?.drop();
-      await rm(home, { recursive: true, force: true });
-    },
-  };
+  return { origin: `http://127.0.0.1:${options.port}`, headers: key ? { authorization: `Bearer ${key}` } : {}, prefix, process: child, stop };
 }
 
 export interface FloorServer {
@@ -76,33 +70,40 @@ export async function startFloorServer(options: { port: number; simulatedUrl: st
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await endChild(child);
     await database.drop();
     await rm(directory, { recursive: true, force: true });
   };
+  await untilReady(child, 'floor server ready', 'floor server', stop);
+  return { origin: `http://127.0.0.1:${options.port}`, process: child, stop };
+}
+
+/**
+ * Resolves when the child prints `marker` on stderr (passing its other output on). If it exits
+ * first, `stop` cleans up what was made for it and the start fails.
+ */
+async function untilReady(child: ChildProcess, marker: string, name: string, stop: () => Promise<void>): Promise<void> {
   try {
-    await untilPrinted(child, 'floor server ready', 'floor server');
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString();
+        if (text.includes(marker)) resolve();
+        else process.stderr.write(text);
+      });
+      child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { origin: `http://127.0.0.1:${options.port}`, process: child, stop };
 }
 
-/** Resolves when the child prints `marker` on stderr (passing its other output on); rejects if it exits first. */
-function untilPrinted(child: ChildProcess, marker: string, name: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (text.includes(marker)) resolve();
-      else process.stderr.write(text);
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
+/** Ends a child process with SIGTERM and waits for it (at once when it has already exited). */
+async function endChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** User + system CPU milliseconds a process has used so far (Linux). */
